@@ -1,0 +1,240 @@
+"""The ``searchdesk`` command: parse arguments, call the engine, render.
+
+Exit codes follow grep and ripgrep (see :class:`ExitCode`). Data goes to
+stdout, notes and errors to stderr, one line each, never a traceback.
+The Textual app is imported only by the ``tui`` command, so ``query``
+starts fast and never loads Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+from . import __version__
+from .errors import SearchdeskError
+from .paths import display_path, resolve_index
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    """Hits found, or the command succeeded."""
+    NO_HITS = 1
+    """The query matched nothing."""
+    ERROR = 2
+    """Usage error, missing or unreadable index, bad query."""
+    INTERRUPTED = 130
+    """Ctrl-C (SIGINT)."""
+    TERMINATED = 143
+    """SIGTERM."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"searchdesk: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(ExitCode.ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    index_opt = argparse.ArgumentParser(add_help=False)
+    index_opt.add_argument(
+        "--index",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="index folder (default: $SEARCHDESK_INDEX, else ./index)",
+    )
+    parser = _Parser(
+        prog="searchdesk",
+        description="Full-text search for folders of French documents, by paragraph.",
+        epilog="With no command, opens the interactive app.",
+        parents=[index_opt],
+    )
+    parser.add_argument("--version", action="version", version=f"searchdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "index",
+        parents=[index_opt],
+        help="index (or update) folders of .txt and .md files",
+        description="Index the .txt and .md files under each DIR, incrementally: only new"
+        " or changed files are read again; other folders in the index are kept.",
+    )
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="folder to index")
+    p.add_argument("--rebuild", action="store_true", help="start a fresh index")
+    p.add_argument("--wait", action="store_true", help="wait for another indexing run to end")
+    p.add_argument("--strict", action="store_true", help="fail (exit 2) if any file is unreadable")
+
+    p = sub.add_parser(
+        "query",
+        parents=[index_opt],
+        help="search the index and print ranked paragraphs",
+        description='Search the index. Words are ANDed; use "phrases", OR, NOT,'
+        " parentheses, prefix*, fuzzy~ and source:NAME.",
+    )
+    p.add_argument("query", help="the query")
+    p.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits to show (10)")
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only hits in this source (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+
+    p = sub.add_parser(
+        "stats",
+        parents=[index_opt],
+        help="show what the index holds",
+        description="Files, paragraphs, distinct paragraphs, terms and size of the index.",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser(
+        "tui",
+        parents=[index_opt],
+        help="open the interactive app (the default)",
+        description="Open the interactive search app.",
+    )
+    p.add_argument("query", nargs="?", default=None, help="initial query")
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    index_dir = resolve_index(getattr(args, "index", None))
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        if args.command == "index":
+            return cmd_index(args, index_dir)
+        if args.command == "query":
+            return cmd_query(args, index_dir)
+        if args.command == "stats":
+            return cmd_stats(args, index_dir)
+        return cmd_tui(getattr(args, "query", None), index_dir)
+    except SearchdeskError as exc:
+        sys.stderr.write(f"searchdesk: {exc}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("searchdesk: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except Terminated:
+        sys.stderr.write("searchdesk: terminated\n")
+        return ExitCode.TERMINATED
+    except BrokenPipeError:
+        # `searchdesk query x | head`: the reader left; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_index(args: argparse.Namespace, index_dir: Path) -> int:
+    from .indexer import build_index
+    from .render import progress_bar, render_report, sanitize
+
+    with progress_bar(sys.stderr) as progress:
+        report = build_index(
+            args.dirs, index_dir, rebuild=args.rebuild, wait=args.wait, progress=progress
+        )
+    for problem in report.problems:
+        sys.stderr.write(f"searchdesk: warning: {sanitize(problem)}\n")
+    print(render_report(report))
+    if args.strict and report.problems:
+        sys.stderr.write(f"searchdesk: {len(report.problems)} problems (--strict)\n")
+        return ExitCode.ERROR
+    return ExitCode.OK
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
+
+
+def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
+    from .render import Style, render_json, render_result, sanitize
+    from .searcher import search
+
+    result = search(index_dir, args.query, limit=args.limit, sources=args.source)
+    if args.json:
+        print(render_json(result))
+    else:
+        print(render_result(result, Style(_use_color(args.color))))
+        if result.suggestion:
+            sys.stderr.write(f"did you mean: {sanitize(result.suggestion)}\n")
+        unknown = [name for name in args.source if name not in result.facets]
+        if unknown and result.total == 0:
+            sys.stderr.write(
+                f"searchdesk: note: no hits in source {sanitize(unknown[0])!r}"
+                " (see `searchdesk stats` for the index)\n"
+            )
+    return ExitCode.OK if result.total else ExitCode.NO_HITS
+
+
+def cmd_stats(args: argparse.Namespace, index_dir: Path) -> int:
+    import json
+
+    from .render import render_stats
+    from .searcher import SearchIndex
+
+    with SearchIndex(index_dir) as ix:
+        stats = ix.stats()
+    if args.json:
+        print(json.dumps({"index": display_path(str(index_dir)), **stats.to_dict()}))
+    else:
+        print(render_stats(stats, display_path(str(index_dir))))
+    return ExitCode.OK
+
+
+def cmd_tui(query: str | None, index_dir: Path) -> int:
+    from .tui.app import make_app
+
+    app = make_app(index_dir, query=query)
+    app.run()
+    return int(app.return_code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

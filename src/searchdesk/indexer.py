@@ -1,0 +1,254 @@
+"""Building and updating the index from folders of documents.
+
+``build_index`` is incremental: for each folder it compares what is on disk
+with the file records of the index (size and mtime, then a content hash), and
+re-reads only new or changed files; records of deleted files and their
+paragraphs are removed. Other folders already in the index are untouched.
+Everything is written in one Whoosh commit, so an interrupted run leaves the
+index as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh.index import FileIndex
+from whoosh.writing import SegmentWriter
+
+from . import store
+from .chunking import iter_chunks
+from .documents import BinaryFile, SourceFile, decode, walk
+from .errors import IndexNotFound, UsageError
+from .models import Chunk, IndexProgress, IndexReport
+from .paths import display_path
+
+ProgressCallback = Callable[[IndexProgress], None]
+
+#: Memory Whoosh's writer may use before flushing a run to disk.
+WRITER_LIMIT_MB = 256
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What the index remembers of a document, to tell whether it changed."""
+
+    path: str
+    root: str
+    source: str
+    size: int
+    mtime_ns: int
+    sha: str
+    title: str
+    paragraphs: int
+    encoding: str
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha": self.sha,
+            "title": self.title,
+            "paragraphs": self.paragraphs,
+            "encoding": self.encoding,
+            "fspath": self.path,
+        }
+
+    @classmethod
+    def from_stored(cls, fields: dict[str, Any]) -> FileRecord:
+        meta = fields["file_meta"]
+        return cls(
+            path=meta["fspath"],
+            root=fields["file_root"],
+            source=meta["source"],
+            size=meta["size"],
+            mtime_ns=meta["mtime_ns"],
+            sha=meta["sha"],
+            title=meta["title"],
+            paragraphs=meta["paragraphs"],
+            encoding=meta["encoding"],
+        )
+
+
+def build_index(
+    roots: Sequence[str | os.PathLike[str]],
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    wait: bool = False,
+    progress: ProgressCallback | None = None,
+) -> IndexReport:
+    """Index (or update) the documents under ``roots`` into ``index_dir``."""
+    started = time.perf_counter()
+    folders = [_check_root(r) for r in roots]
+    store.prepare_folder(index_dir)
+    report = IndexReport()
+    with store.writer_lock(index_dir, wait=wait):
+        previous: store.Marker | None = None
+        try:
+            ix, previous = store.open_index(index_dir)
+        except IndexNotFound:
+            ix = None
+        if ix is None or rebuild:
+            ix, marker = store.create_generation(index_dir, previous)
+        else:
+            assert previous is not None
+            marker = previous
+        _update(ix, folders, report, progress)
+        report.total_paragraphs = _count_chunks(ix)
+        store.write_marker(
+            index_dir,
+            store.Marker(marker.schema_version, marker.generation, marker.created, time.time()),
+        )
+        if previous is not None and previous.generation != marker.generation:
+            store.remove_generation(index_dir, previous.generation)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_root(root: str | os.PathLike[str]) -> Path:
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise UsageError(f"no such folder: {display_path(str(root))}")
+    if not path.is_dir():
+        raise UsageError(f"not a folder: {display_path(str(root))}")
+    return path.resolve()
+
+
+def _count_chunks(ix: FileIndex) -> int:
+    """Paragraphs in the index, from the file records (cheap: one per file)."""
+    with ix.searcher() as s:
+        return sum(
+            fields["file_meta"]["paragraphs"]
+            for root in s.reader().lexicon("file_root")
+            for fields in s.documents(file_root=root.decode("utf-8"))
+        )
+
+
+def _update(
+    ix: FileIndex,
+    folders: Iterable[Path],
+    report: IndexReport,
+    progress: ProgressCallback | None,
+) -> None:
+    plans: list[tuple[list[SourceFile], dict[str, FileRecord]]] = []
+    with ix.searcher() as s:
+        for folder in folders:
+            found = walk(folder)
+            report.skipped += found.skipped
+            report.problems.extend(found.problems)
+            records = {
+                fields["file_path"]: FileRecord.from_stored(fields)
+                for fields in s.documents(file_root=str(folder))
+            }
+            plans.append((found.files, records))
+
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        total = sum(len(files) for files, _ in plans)
+        done = 0
+        for files, records in plans:
+            on_disk = {display_path(f.path) for f in files}
+            for key in records.keys() - on_disk:
+                _delete_file(writer, key)
+                report.removed += 1
+            for f in files:
+                _index_file(writer, f, records.get(display_path(f.path)), report)
+                done += 1
+                if progress is not None:
+                    progress(IndexProgress(done, total, f.source))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _delete_file(writer: SegmentWriter, key: str) -> None:
+    writer.delete_by_term("path", key)
+    writer.delete_by_term("file_path", key)
+
+
+def _index_file(
+    writer: SegmentWriter,
+    f: SourceFile,
+    record: FileRecord | None,
+    report: IndexReport,
+) -> None:
+    key = display_path(f.path)
+    if record is not None and record.size == f.size and record.mtime_ns == f.mtime_ns:
+        report.unchanged += 1
+        return
+    try:
+        with open(f.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        report.problems.append(f"{key}: {exc.strerror or exc}")
+        return
+    sha = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if record is not None and record.sha == sha:
+        # Touched but identical: remember the new mtime, keep the paragraphs.
+        _write_record(writer, record, f, key, sha, record.title, record.paragraphs, record.encoding)
+        report.unchanged += 1
+        return
+    try:
+        decoded = decode(data)
+    except BinaryFile:
+        decoded = None
+    chunks = (
+        list(iter_chunks(decoded.text, f.source, key, markdown=f.path.lower().endswith(".md")))
+        if decoded is not None
+        else []
+    )
+    if record is not None:
+        _delete_file(writer, key)
+    if not chunks:
+        report.skipped += 1
+        if record is not None:
+            report.removed += 1
+        return
+    assert decoded is not None
+    if decoded.legacy:
+        report.other_encoding += 1
+        if decoded.encoding == "latin-1":
+            report.problems.append(f"{key}: encoding not recognised, read as latin-1")
+    for chunk in chunks:
+        _add_chunk(writer, chunk)
+    report.paragraphs += len(chunks)
+    title = chunks[0].text[:120]
+    _write_record(writer, record, f, key, sha, title, len(chunks), decoded.encoding)
+    if record is None:
+        report.added += 1
+    else:
+        report.updated += 1
+
+
+def _add_chunk(writer: SegmentWriter, chunk: Chunk) -> None:
+    writer.add_document(
+        body=chunk.text,
+        source=chunk.source,
+        path=chunk.path,
+        digest=chunk.digest,
+        line=chunk.line,
+        ordinal=chunk.ordinal,
+        heading=chunk.heading,
+    )
+
+
+def _write_record(
+    writer: SegmentWriter,
+    record: FileRecord | None,
+    f: SourceFile,
+    key: str,
+    sha: str,
+    title: str,
+    paragraphs: int,
+    encoding: str,
+) -> None:
+    new = FileRecord(f.path, f.root, f.source, f.size, f.mtime_ns, sha, title, paragraphs, encoding)
+    writer.update_document(file_path=key, file_root=f.root, file_meta=new.meta())

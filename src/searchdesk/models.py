@@ -1,0 +1,161 @@
+"""Plain frozen dataclasses that the engine returns and the front ends render.
+
+No Whoosh object ever leaves the engine: everything a CLI or TUI shows is one
+of these, copied out while the searcher is open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One paragraph (or heading, or bounded piece of a long paragraph)."""
+
+    source: str
+    """Path relative to the folder given to ``searchdesk index``: the facet label."""
+    path: str
+    """Absolute path of the document (non-UTF-8 bytes shown escaped)."""
+    line: int
+    """First line of the chunk in the document, 1-based."""
+    ordinal: int
+    """Position of the chunk in its document, 0-based."""
+    heading: str | None
+    """Nearest heading above the chunk, if any."""
+    text: str
+    """The chunk's text, NFC-normalised, lines joined."""
+    digest: str
+    """Digest of the normalised text: equal digests are repeated paragraphs."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Another place where a collapsed paragraph appears."""
+
+    source: str
+    path: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A ranked paragraph, with its matches as character offsets into ``text``."""
+
+    source: str
+    path: str
+    line: int
+    ordinal: int
+    heading: str | None
+    text: str
+    score: float
+    highlights: tuple[Span, ...]
+    """(start, end) offsets of matched words in ``text``, sorted."""
+    also_in: tuple[Location, ...] = ()
+    """Other locations of the same paragraph (collapsed repeats)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "path": self.path,
+            "line": self.line,
+            "heading": self.heading,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "highlights": [list(s) for s in self.highlights],
+            "also_in": [loc.to_dict() for loc in self.also_in],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The answer to one query: ranked hits, facet counts, suggestion."""
+
+    query: str
+    total: int
+    """Number of hits after collapsing repeats and applying source filters."""
+    hits: tuple[Hit, ...]
+    facets: dict[str, int]
+    """For each source, how many hits filtering to it would show."""
+    suggestion: str | None = None
+    """The query with unknown words replaced by close words of the index."""
+    elapsed_ms: float = 0.0
+    sources: tuple[str, ...] = ()
+    """The source filters applied."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {"source": dict(self.facets)},
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """A document of the index, for the sources panel."""
+
+    source: str
+    path: str
+    title: str
+    paragraphs: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """What ``searchdesk stats`` reports."""
+
+    files: int
+    paragraphs: int
+    distinct_paragraphs: int
+    terms: int
+    size_bytes: int
+    last_update: float | None
+    """Unix time of the last completed ``searchdesk index``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """Progress of an indexing run, reported once per file."""
+
+    done: int
+    total: int
+    path: str
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """Summary of an indexing run (mutable while the run fills it in)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    """Files that are not .txt/.md, binary, or empty."""
+    paragraphs: int = 0
+    """Paragraphs written in this run."""
+    total_paragraphs: int = 0
+    """Paragraphs in the index after the run."""
+    other_encoding: int = 0
+    """Files read in a legacy encoding (not UTF-8)."""
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    """One line per file that could not be read."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,167 @@
+"""Rendering engine results for the command line: text, ANSI colour, JSON.
+
+Document text is never interpreted: control characters (escape sequences
+included) are removed before anything reaches the terminal, and no markup
+language is involved (colour is written as ANSI codes around plain text).
+Rich is imported only for the indexing progress bar, and only on a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from .highlight import segments, snippet
+from .models import Hit, IndexProgress, IndexReport, IndexStats, SearchResult
+
+#: Control characters that must never reach a terminal (tab and newline are kept).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+SNIPPET_CHARS = 320
+PLAIN_MARK = "**"
+
+
+class Style:
+    """ANSI styles, or nothing when colour is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def source(self, text: str) -> str:
+        return self._wrap("35", text)
+
+    def line(self, text: str) -> str:
+        return self._wrap("32", text)
+
+    def heading(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def match(self, text: str) -> str:
+        return self._wrap("1;31", text) if self.color else f"{PLAIN_MARK}{text}{PLAIN_MARK}"
+
+
+def sanitize(text: str) -> str:
+    """Remove control characters (ANSI/OSC sequences lose their ESC and show as text)."""
+    return _CONTROL.sub("", text)
+
+
+def render_hit(hit: Hit, style: Style) -> str:
+    lines = [f"{style.source(sanitize(hit.source))}:{style.line(str(hit.line))}"]
+    if hit.heading:
+        lines[0] += "  " + style.heading(sanitize(hit.heading))
+    snip = snippet(hit.text, hit.highlights, SNIPPET_CHARS)
+    body = "".join(
+        style.match(sanitize(seg.text)) if seg.matched else sanitize(seg.text)
+        for seg in segments(snip.text, snip.spans)
+    )
+    body = ("…" if snip.clipped_start else "") + body + ("…" if snip.clipped_end else "")
+    lines.append("  " + body)
+    if hit.also_in:
+        where = ", ".join(f"{sanitize(loc.source)}:{loc.line}" for loc in hit.also_in[:3])
+        more = f" and {len(hit.also_in) - 3} more" if len(hit.also_in) > 3 else ""
+        count = len(hit.also_in)
+        noun = "location" if count == 1 else "locations"
+        lines.append(style.dim(f"  also in {count} other {noun}: {where}{more}"))
+    return "\n".join(lines)
+
+
+def render_result(result: SearchResult, style: Style) -> str:
+    """The human output of ``searchdesk query``: hits, then facets and total."""
+    blocks = [render_hit(hit, style) for hit in result.hits]
+    if result.facets:
+        facets = "  ".join(
+            f"{style.source(sanitize(name))} {count}" for name, count in result.facets.items()
+        )
+        blocks.append(f"sources: {facets}")
+    shown = len(result.hits)
+    noun = "hit" if result.total == 1 else "hits"
+    more = f", {shown} shown" if shown < result.total else ""
+    blocks.append(f"{result.total} {noun}{more} ({result.elapsed_ms:.0f} ms)")
+    return "\n\n".join(blocks)
+
+
+def render_json(result: SearchResult) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def render_report(report: IndexReport) -> str:
+    parts = [
+        f"{report.added} added",
+        f"{report.updated} updated",
+        f"{report.removed} removed",
+        f"{report.unchanged} unchanged",
+    ]
+    extra = []
+    if report.skipped:
+        extra.append(f"{report.skipped} skipped")
+    if report.other_encoding:
+        extra.append(f"{report.other_encoding} read in another encoding")
+    if report.problems:
+        extra.append(f"{len(report.problems)} problems")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return (
+        f"files: {', '.join(parts)}{tail}; "
+        f"paragraphs: {report.total_paragraphs} ({report.paragraphs} written); "
+        f"{report.seconds:.2f} s"
+    )
+
+
+def render_stats(stats: IndexStats, index_dir: str) -> str:
+    import datetime as dt
+
+    when = (
+        dt.datetime.fromtimestamp(stats.last_update).strftime("%Y-%m-%d %H:%M:%S")
+        if stats.last_update
+        else "never"
+    )
+    return "\n".join(
+        [
+            f"index:                {sanitize(index_dir)}",
+            f"files:                {stats.files}",
+            f"paragraphs:           {stats.paragraphs}",
+            f"distinct paragraphs:  {stats.distinct_paragraphs}",
+            f"terms:                {stats.terms}",
+            f"size on disk:         {stats.size_bytes / 1e6:.1f} MB",
+            f"last update:          {when}",
+        ]
+    )
+
+
+@contextmanager
+def progress_bar(stream: TextIO) -> Iterator[Callable[[IndexProgress], None] | None]:
+    """A Rich progress bar on ``stream`` when it is a terminal, else nothing."""
+    if not stream.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(file=stream)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("indexing", total=None)
+
+        def update(p: IndexProgress) -> None:
+            bar.update(task, completed=p.done, total=p.total)
+
+        yield update
+
+
+def write(text: str, stream: TextIO = sys.stdout) -> None:
+    stream.write(text + "\n")

@@ -1,0 +1,383 @@
+"""Searching the index: parse, rank, collapse repeats, count facets, suggest.
+
+:class:`SearchIndex` keeps the Whoosh index open for a front end and opens a
+Whoosh searcher per call (one per thread, as Whoosh requires). Everything it
+returns is a frozen dataclass from :mod:`searchdesk.models`; no Whoosh object
+leaves this module.
+
+Ranking is BM25F; a query of several plain words also scores, optionally, the
+same words as a phrase (slop 1), so paragraphs where they stand together rank
+first. Paragraphs with the same digest collapse into one hit (``also_in``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.qparser import FuzzyTermPlugin, QueryParser, SingleQuotePlugin
+from whoosh.reading import IndexReader
+
+from . import store
+from .analysis import french_analyzer, normalize, stem
+from .errors import IndexDamaged, QuerySyntaxError
+from .highlight import match_spans
+from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo
+
+BODY = "body"
+SPELL = "spell_body"
+#: Boost of the optional phrase clause relative to the words alone.
+PHRASE_BOOST = 2.0
+#: At most this many other locations are listed for a collapsed hit.
+MAX_ALSO_IN = 50
+#: Longest query accepted (characters).
+MAX_QUERY_CHARS = 2000
+#: The last word is matched as a prefix only from this many letters on.
+MIN_PREFIX_CHARS = 2
+
+_WORD = re.compile(r"\w+(?:['’‘ʼ]\w+)*", re.UNICODE)
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_FIELD_SYNTAX = re.compile(r'\w+:(?:"[^"]*"?|\S*)')
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class SearchIndex:
+    """An open index, ready to answer queries from any thread."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._ix, self.marker = store.open_index(index_dir)
+        self._analyzer = french_analyzer()
+        self._parser = _make_parser(self._ix.schema)
+
+    def close(self) -> None:
+        self._ix.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- queries -----------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 10,
+        sources: Sequence[str] = (),
+        prefix_last: bool = False,
+        suggest: bool = True,
+    ) -> SearchResult:
+        """Run one query and return ranked, collapsed hits with facets.
+
+        Args:
+            text: the query in searchdesk's query language.
+            limit: the most hits to return (``total`` counts them all).
+            sources: keep only hits in these sources (facets ignore this).
+            prefix_last: also match the last word as a prefix (search as you type).
+            suggest: look for a "did you mean" when a word is unknown.
+        """
+        started = time.perf_counter()
+        text = normalize(text)
+        q = self._parse(text, prefix_last)
+        try:
+            with self._ix.searcher() as s:
+                return self._run(s, text, q, limit, tuple(sources), suggest, started)
+        except (OSError, EOFError, KeyError, ValueError) as exc:
+            raise IndexDamaged(
+                f"the index at {self.index_dir} cannot be read ({type(exc).__name__});"
+                " run `searchdesk index --rebuild DIR`"
+            ) from exc
+
+    def _parse(self, text: str, prefix_last: bool) -> wq.Query:
+        if len(text) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(
+                f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+            )
+        clean = _CONTROL.sub(" ", text)
+        if prefix_last:
+            clean = _with_prefix(clean)
+        try:
+            q = self._parser.parse(clean).normalize()
+        except Exception as exc:  # whoosh's parser raises assorted errors
+            raise QuerySyntaxError(f"cannot parse the query: {text!r}") from exc
+        return _with_phrase_boost(q.accept(_fix_fuzzy))
+
+    def _run(
+        self,
+        s: Any,
+        text: str,
+        q: wq.Query,
+        limit: int,
+        sources: tuple[str, ...],
+        suggest: bool,
+        started: float,
+    ) -> SearchResult:
+        reader = s.reader()
+        suggestion = self._suggest(s, text) if suggest else None
+        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+            return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
+
+        # Facets and total: distinct paragraphs per source, without scoring.
+        src_col = reader.column_reader("source")
+        dig_col = reader.column_reader("digest")
+        per_source: dict[str, set[str]] = defaultdict(set)
+        for docnum in s.docs_for_query(q):
+            src = _text(src_col[docnum])
+            if src:
+                per_source[src].add(_text(dig_col[docnum]))
+        facets = {name: len(d) for name, d in sorted(per_source.items())}
+        if sources:
+            wanted: set[str] = set()
+            for name in sources:
+                wanted |= per_source.get(name, set())
+            total = len(wanted)
+        else:
+            total = len(set().union(*per_source.values())) if per_source else 0
+
+        hits: list[Hit] = []
+        if total and limit > 0:
+            flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
+            results = s.search(q, limit=limit, filter=flt, collapse="digest")
+            terms = _matched_terms(q, reader)
+            for hit in results:
+                fields = hit.fields()
+                hits.append(
+                    Hit(
+                        source=fields["source"],
+                        path=fields["path"],
+                        line=fields["line"],
+                        ordinal=fields["ordinal"],
+                        heading=fields.get("heading"),
+                        text=fields["body"],
+                        score=float(hit.score or 0.0),
+                        highlights=match_spans(fields["body"], terms, self._analyzer),
+                        also_in=_also_in(reader, fields["digest"], hit.docnum),
+                    )
+                )
+        return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
+
+    # -- did you mean ------------------------------------------------------
+
+    def _suggest(self, s: Any, text: str) -> str | None:
+        """The query with unknown words replaced by the closest indexed words."""
+        reader = s.reader()
+        if SPELL not in reader.indexed_field_names():
+            return None
+        replacements: list[tuple[int, int, str]] = []
+        words_only = _FIELD_SYNTAX.sub(lambda m: " " * len(m.group()), text)
+        for m in _WORD.finditer(words_only):
+            word = m.group()
+            if word in _OPERATORS:
+                continue
+            folded = [t.text for t in self._analyzer(word, no_morph=True)]
+            if len(folded) != 1 or len(folded[0]) < 3 or not folded[0].isalpha():
+                continue
+            term = folded[0]
+            after = words_only[m.end() : m.end() + 1]
+            if after in ("*", "~") or reader.doc_frequency(SPELL, term):
+                continue
+            if reader.doc_frequency(BODY, stem(term)):
+                continue
+            candidates = list(reader.terms_within(SPELL, term, maxdist=2, prefix=1))
+            if not candidates:
+                continue
+            best = max(candidates, key=lambda c: (reader.doc_frequency(SPELL, c), c))
+            surface = self._surface_form(s, best)
+            if word[:1].isupper():
+                surface = surface[:1].upper() + surface[1:]
+            replacements.append((m.start(), m.end(), surface))
+        if not replacements:
+            return None
+        out = text
+        for start, end, surface in reversed(replacements):
+            out = out[:start] + surface + out[end:]
+        return out
+
+    def _surface_form(self, s: Any, term: str) -> str:
+        """How an indexed (folded) word is written in a document, accents included."""
+        reader = s.reader()
+        stemmed = stem(term)
+        if not reader.doc_frequency(BODY, stemmed):
+            return term
+        for n, docnum in enumerate(reader.postings(BODY, stemmed).all_ids()):
+            if n >= 20:
+                break
+            body = reader.stored_fields(docnum).get(BODY, "")
+            for t in self._analyzer(body, chars=True, no_morph=True):
+                if t.text == term:
+                    return str(body[t.startchar : t.endchar]).lower()
+        return term
+
+    # -- documents and summary ----------------------------------------------
+
+    def document(self, path: str) -> list[Chunk]:
+        """All chunks of one document, in order (for context and detail views)."""
+        with self._ix.searcher() as s:
+            chunks = [
+                Chunk(
+                    f["source"],
+                    f["path"],
+                    f["line"],
+                    f["ordinal"],
+                    f.get("heading"),
+                    f["body"],
+                    f["digest"],
+                )
+                for f in s.documents(path=path)
+            ]
+        return sorted(chunks, key=lambda c: c.ordinal)
+
+    def sources(self) -> list[SourceInfo]:
+        """Every indexed document with its title, sorted by source."""
+        with self._ix.searcher() as s:
+            infos = [
+                SourceInfo(
+                    f["file_meta"]["source"],
+                    f["file_path"],
+                    f["file_meta"]["title"],
+                    f["file_meta"]["paragraphs"],
+                )
+                for f in _file_records(s)
+            ]
+        return sorted(infos, key=lambda i: i.source)
+
+    def file_path(self, path: str) -> str | None:
+        """The real file-system path of an indexed document (undecodable bytes intact)."""
+        with self._ix.searcher() as s:
+            f = s.document(file_path=path)
+        return None if f is None else str(f["file_meta"]["fspath"])
+
+    def stats(self) -> IndexStats:
+        with self._ix.searcher() as s:
+            reader = s.reader()
+            records = list(_file_records(s))
+            dig_col = reader.column_reader("digest")
+            distinct = {d for d in (_text(dig_col[n]) for n in reader.all_doc_ids()) if d}
+            terms = sum(1 for _ in reader.lexicon(BODY))
+        return IndexStats(
+            files=len(records),
+            paragraphs=sum(f["file_meta"]["paragraphs"] for f in records),
+            distinct_paragraphs=len(distinct),
+            terms=terms,
+            size_bytes=store.size_on_disk(self.index_dir, self.marker.generation),
+            last_update=store.read_marker(self.index_dir).last_update,
+        )
+
+
+def search(index_dir: Path, text: str, **kwargs: Any) -> SearchResult:
+    """Open the index, run one query, close it (see :meth:`SearchIndex.search`)."""
+    with SearchIndex(index_dir) as ix:
+        return ix.search(text, **kwargs)
+
+
+def _make_parser(schema: Any) -> QueryParser:
+    parser = QueryParser(BODY, schema)
+    # French apostrophes (l'article) must not start single-quoted terms.
+    parser.remove_plugin_class(SingleQuotePlugin)
+    parser.add_plugin(FuzzyTermPlugin())
+    return parser
+
+
+def _with_prefix(text: str) -> str:
+    """Make the last plain word also match as a prefix: ``négoc`` → ``(négoc OR négoc*)``."""
+    m = re.search(r"(^|[\s(])([^\s\"():*~^]+)$", text)
+    if m is None or text.count('"') % 2:
+        return text
+    word = m.group(2)
+    if (
+        word in _OPERATORS
+        or ":" in word
+        or len(word) < MIN_PREFIX_CHARS
+        or not _WORD.fullmatch(word)
+    ):
+        return text
+    return text[: m.start(2)] + f"({word} OR {word}*)"
+
+
+def _with_phrase_boost(q: wq.Query) -> wq.Query:
+    """Score the words of a plain multi-word query also as a phrase (optional)."""
+    if (
+        isinstance(q, wq.And)
+        and all(isinstance(sub, wq.Term) and sub.fieldname == BODY for sub in q.subqueries)
+        and len(q.subqueries) > 1
+    ):
+        words = [sub.text for sub in q.subqueries]
+        phrase = wq.Phrase(BODY, words, slop=1, boost=PHRASE_BOOST)
+        return wq.AndMaybe(q, phrase)
+    return q
+
+
+def _matched_terms(q: wq.Query, reader: Any) -> frozenset[str]:
+    """Index terms of ``body`` that the query matches, prefixes expanded.
+
+    Leaves are asked one by one: whoosh's ``Query.existing_terms`` skips
+    leaves whose field differs from the first leaf's (``source:X word``).
+    """
+    found: set[str] = set()
+    for leaf in q.leaves():
+        if leaf.field() != BODY:
+            continue
+        for _field, t in leaf.existing_terms(reader, phrases=True, expand=True):
+            found.add(t.decode("utf-8") if isinstance(t, bytes) else t)
+    return frozenset(found)
+
+
+class _BodyFuzzyTerm(wq.FuzzyTerm):
+    """A fuzzy term expanded over the stemmed ``body`` terms themselves.
+
+    Whoosh expands fuzzy terms over the field's spelling words when the field
+    has ``spelling=True``; those are unstemmed and never match ``body``.
+    """
+
+    def _btexts(self, ixreader: Any) -> Iterable[Any]:
+        words: set[str] = set()
+        prefix = max(self.prefixlength, 1)
+        for leaf, _offset in ixreader.leaf_readers():
+            words.update(
+                IndexReader.terms_within(leaf, self.fieldname, self.text, self.maxdist, prefix)
+            )
+        return sorted(words)
+
+
+def _fix_fuzzy(q: wq.Query) -> wq.Query:
+    if isinstance(q, wq.FuzzyTerm) and q.fieldname == BODY:
+        return _BodyFuzzyTerm(
+            q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=q.prefixlength
+        )
+    return q
+
+
+def _also_in(reader: Any, digest: str, docnum: int) -> tuple[Location, ...]:
+    locations: list[Location] = []
+    for other in reader.postings("digest", digest).all_ids():
+        if other == docnum or reader.is_deleted(other):
+            continue
+        f = reader.stored_fields(other)
+        locations.append(Location(f["source"], f["path"], f["line"]))
+        if len(locations) >= MAX_ALSO_IN:
+            break
+    return tuple(sorted(locations, key=lambda loc: (loc.source, loc.line)))
+
+
+def _file_records(s: Any) -> Iterable[dict[str, Any]]:
+    reader = s.reader()
+    for root in reader.lexicon("file_root"):
+        yield from s.documents(file_root=root.decode("utf-8"))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return str(value) if value else ""
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
