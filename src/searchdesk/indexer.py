@@ -24,7 +24,7 @@ from whoosh.writing import SegmentWriter
 from . import store
 from .chunking import iter_chunks
 from .documents import BinaryFile, SourceFile, decode, walk
-from .errors import IndexNotFound, UsageError
+from .errors import IndexDamaged, IndexIncompatible, IndexNotFound, UsageError
 from .models import Chunk, IndexProgress, IndexReport
 from .paths import display_path
 
@@ -95,6 +95,10 @@ def build_index(
             ix, previous = store.open_index(index_dir)
         except IndexNotFound:
             ix = None
+        except (IndexIncompatible, IndexDamaged):
+            if not rebuild:
+                raise
+            ix, previous = None, store.read_marker(index_dir, check_version=False)
         if ix is None or rebuild:
             ix, marker = store.create_generation(index_dir, previous)
         else:

@@ -59,7 +59,7 @@ class Marker:
         }
 
 
-def read_marker(index_dir: Path) -> Marker:
+def read_marker(index_dir: Path, check_version: bool = True) -> Marker:
     """Read and check the marker; raise a one-line error if it is not ours."""
     path = index_dir / MARKER
     if not index_dir.is_dir():
@@ -83,7 +83,7 @@ def read_marker(index_dir: Path) -> Marker:
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise NotAnIndex(f"{path} is not a searchdesk index marker") from exc
-    if marker.schema_version != SCHEMA_VERSION:
+    if check_version and marker.schema_version != SCHEMA_VERSION:
         raise IndexIncompatible(
             f"the index at {index_dir} was written by an incompatible version of searchdesk"
             f" (schema {marker.schema_version}, expected {SCHEMA_VERSION});"

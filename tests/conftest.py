@@ -1,0 +1,36 @@
+"""Shared fixtures: real indexes on disk, built once per session where possible."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from searchdesk.indexer import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _no_env_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEARCHDESK_INDEX", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the shipped seeds/ corpus (read-only: do not modify)."""
+    index_dir = tmp_path_factory.mktemp("seeds") / "index"
+    build_index([SEEDS], index_dir)
+    return index_dir
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the small French test corpus."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest
