@@ -71,7 +71,7 @@ def iter_chunks(text: str, source: str, path: str, markdown: bool = False) -> It
             continue
         nxt = paras[i + 1] if i + 1 < len(paras) else None
         if para.markdown_heading or _is_heading(para, nxt):
-            yield Chunk(source, path, para.line, ordinal, None, para.text, digest(para.text))
+            yield Chunk(source, path, para.line, ordinal, None, para.text, digest(para.text), True)
             ordinal += 1
             heading = para.text
             continue

@@ -241,6 +241,7 @@ def _add_chunk(writer: SegmentWriter, chunk: Chunk) -> None:
         line=chunk.line,
         ordinal=chunk.ordinal,
         heading=chunk.heading,
+        is_heading=chunk.is_heading,
     )
 
 

@@ -30,6 +30,8 @@ class Chunk:
     """The chunk's text, NFC-normalised, lines joined."""
     digest: str
     """Digest of the normalised text: equal digests are repeated paragraphs."""
+    is_heading: bool = False
+    """True for a heading chunk (the ``heading`` of the chunks below it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

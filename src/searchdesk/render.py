@@ -9,7 +9,6 @@ Rich is imported only for the indexing progress bar, and only on a terminal.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,9 +16,7 @@ from typing import TextIO
 
 from .highlight import segments, snippet
 from .models import Hit, IndexProgress, IndexReport, IndexStats, SearchResult
-
-#: Control characters that must never reach a terminal (tab and newline are kept).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from .sanitize import sanitize
 
 SNIPPET_CHARS = 320
 PLAIN_MARK = "**"
@@ -48,11 +45,6 @@ class Style:
 
     def match(self, text: str) -> str:
         return self._wrap("1;31", text) if self.color else f"{PLAIN_MARK}{text}{PLAIN_MARK}"
-
-
-def sanitize(text: str) -> str:
-    """Remove control characters (ANSI/OSC sequences lose their ESC and show as text)."""
-    return _CONTROL.sub("", text)
 
 
 def render_hit(hit: Hit, style: Style) -> str:

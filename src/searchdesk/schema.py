@@ -31,6 +31,7 @@ def make_schema() -> Schema:
         line=STORED(),
         ordinal=STORED(),
         heading=STORED(),
+        is_heading=STORED(),
         file_path=ID(stored=True, unique=True),
         file_root=ID(stored=True),
         file_meta=STORED(),

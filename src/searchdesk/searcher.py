@@ -27,7 +27,7 @@ from . import store
 from .analysis import french_analyzer, normalize, stem
 from .errors import IndexDamaged, QuerySyntaxError
 from .highlight import match_spans
-from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo
+from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
 
 BODY = "body"
 SPELL = "spell_body"
@@ -122,7 +122,7 @@ class SearchIndex:
     ) -> SearchResult:
         reader = s.reader()
         suggestion = self._suggest(s, text) if suggest else None
-        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+        if isinstance(q, type(wq.NullQuery)):
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
 
         # Facets and total: distinct paragraphs per source, without scoring.
@@ -215,6 +215,25 @@ class SearchIndex:
                 if t.text == term:
                     return str(body[t.startchar : t.endchar]).lower()
         return term
+
+    def matches_in(
+        self, path: str, text: str, *, prefix_last: bool = False
+    ) -> dict[int, tuple[Span, ...]]:
+        """Matched words of every chunk of one document: ordinal → spans.
+
+        Used by the detail view to highlight and jump between matches.
+        """
+        q = self._parse(normalize(text), prefix_last)
+        if isinstance(q, type(wq.NullQuery)):
+            return {}
+        with self._ix.searcher() as s:
+            reader = s.reader()
+            terms = _matched_terms(q, reader)
+            results = s.search(q, limit=None, filter=wq.Term("path", path))
+            found = {
+                hit["ordinal"]: match_spans(hit["body"], terms, self._analyzer) for hit in results
+            }
+        return dict(sorted(found.items()))
 
     # -- documents and summary ----------------------------------------------
 

@@ -1,0 +1,70 @@
+"""Turning engine dataclasses into Textual ``Content`` (never markup).
+
+Document text goes into ``Content(text)``, which is not parsed as markup, after
+control characters are removed; highlights are applied as spans.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from ..highlight import snippet
+from ..models import Chunk, Hit, Span
+from ..sanitize import sanitize
+
+MATCH_STYLE = "bold $text-warning"
+SOURCE_STYLE = "$text-accent"
+DIM_STYLE = "dim"
+SNIPPET_CHARS = 160
+#: Context shown around the previewed paragraph (characters of each neighbour).
+CONTEXT_CHARS = 240
+
+
+def highlighted(text: str, spans: tuple[Span, ...] = ()) -> Content:
+    """Plain text with matched spans styled (control characters removed first)."""
+    content = Content("")
+    pos = 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        content += Content(sanitize(text[pos:start]))
+        content += Content(sanitize(text[start:end])).stylize(MATCH_STYLE)
+        pos = end
+    return content + Content(sanitize(text[pos:]))
+
+
+def location(source: str, line: int) -> Content:
+    return Content.assemble((sanitize(source), SOURCE_STYLE), ":", (str(line), "$text-success"))
+
+
+def hit_prompt(hit: Hit) -> Content:
+    """A results-list entry: ``source:line``, heading, badge, then a short snippet."""
+    head = location(hit.source, hit.line)
+    if hit.heading:
+        head += Content("  ") + Content(sanitize(hit.heading)).stylize("bold")
+    if hit.also_in:
+        head += Content(f"  ×{len(hit.also_in) + 1}").stylize("$text-secondary bold")
+    snip = snippet(hit.text, hit.highlights, SNIPPET_CHARS)
+    body = highlighted(snip.text, snip.spans)
+    if snip.clipped_start:
+        body = Content("…") + body
+    if snip.clipped_end:
+        body += Content("…")
+    return Content("\n").join([head, body])
+
+
+def chunk_content(chunk: Chunk, spans: tuple[Span, ...] = (), dim: bool = False) -> Content:
+    content = highlighted(chunk.text, spans)
+    return content.stylize(DIM_STYLE) if dim else content
+
+
+def context(chunk: Chunk, before: bool) -> Content:
+    """A dimmed neighbour: the end of the paragraph before, the start of the one after."""
+    text = chunk.text
+    if len(text) > CONTEXT_CHARS:
+        text = "…" + text[-CONTEXT_CHARS:] if before else text[:CONTEXT_CHARS] + "…"
+    return Content(sanitize(text)).stylize(DIM_STYLE)
+
+
+def title(text: str) -> Content:
+    return Content(sanitize(text))

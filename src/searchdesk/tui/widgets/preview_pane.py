@@ -1,0 +1,45 @@
+"""The preview: the selected paragraph in full, its neighbours dimmed, its other locations."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from ...models import Chunk, Hit
+from ..display import context, highlighted, location, title
+
+
+class PreviewPane(VerticalScroll):
+    """Hidden on narrow terminals (see searchdesk.tcss)."""
+
+    def __init__(self) -> None:
+        super().__init__(id="preview")
+        self.border_title = "Preview"
+        self.can_focus = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="preview-body")
+
+    def show(
+        self, hit: Hit | None, before: Chunk | None = None, after: Chunk | None = None
+    ) -> None:
+        body = self.query_one("#preview-body", Static)
+        if hit is None:
+            body.update("")
+            return
+        parts: list[Content] = [location(hit.source, hit.line)]
+        if hit.heading:
+            parts.append(title(hit.heading).stylize("bold"))
+        if before is not None:
+            parts.append(context(before, before=True))
+        parts.append(highlighted(hit.text, hit.highlights))
+        if after is not None:
+            parts.append(context(after, before=False))
+        if hit.also_in:
+            places = [Content(f"Also in {len(hit.also_in)} other places:").stylize("bold")]
+            places += [Content("  ") + location(loc.source, loc.line) for loc in hit.also_in]
+            parts.append(Content("\n").join(places))
+        body.update(Content("\n\n").join(parts))
+        self.scroll_home(animate=False)

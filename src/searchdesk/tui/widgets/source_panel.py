@@ -1,0 +1,55 @@
+"""The sources panel: every document with its facet count, toggled to filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import SelectionList
+from textual.widgets.selection_list import Selection
+
+from ...models import SourceInfo
+from ..display import title
+
+
+class SourcePanel(SelectionList[str]):
+    """Sources (by title) with their hit counts; space or enter toggles a filter.
+
+    Entries are one line each (SelectionList shows one line): the count, then
+    the document's first line. The highlighted source's name is the subtitle.
+    """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select", "Toggle", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="sources")
+        self.border_title = "Sources"
+
+    def show_counts(self, infos: Iterable[SourceInfo], facets: dict[str, int] | None) -> None:
+        """Rebuild the entries with fresh counts, keeping selections and the cursor.
+
+        ``facets`` is None when there is no query: counts are then paragraphs.
+        """
+        selected = set(self.selected)
+        current = self.highlighted
+        current_value = self.get_option_at_index(current).value if current is not None else None
+        entries: list[Selection[str]] = []
+        for info in infos:
+            count = info.paragraphs if facets is None else facets.get(info.source, 0)
+            label = Content.assemble(
+                (f"{count:>4} ", "bold $text-accent" if count else "dim"),
+                (title(info.title).plain, "" if count else "dim"),
+            )
+            entries.append(Selection(label, info.source, info.source in selected))
+        self.clear_options()
+        self.add_options(entries)
+        if current_value is not None:
+            for index, entry in enumerate(entries):
+                if entry.value == current_value:
+                    self.highlighted = index
+                    break
