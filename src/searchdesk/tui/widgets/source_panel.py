@@ -42,7 +42,7 @@ class SourcePanel(SelectionList[str]):
         for info in infos:
             count = info.paragraphs if facets is None else facets.get(info.source, 0)
             label = Content.assemble(
-                (f"{count:>4} ", "bold $text-accent" if count else "dim"),
+                (f"{count:<4}", "bold $text-accent" if count else "dim"),
                 (title(info.title).plain, "" if count else "dim"),
             )
             entries.append(Selection(label, info.source, info.source in selected))
