@@ -21,7 +21,7 @@ from typing import Any
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
-from . import store
+from . import docmap, store
 from .chunking import iter_chunks
 from .documents import BinaryFile, SourceFile, decode, walk
 from .errors import IndexDamaged, IndexIncompatible, IndexNotFound, UsageError
@@ -104,7 +104,11 @@ def build_index(
         else:
             assert previous is not None
             marker = previous
-        _update(ix, folders, report, progress)
+        changed = _update(ix, folders, report, progress)
+        with ix.reader() as reader:
+            key = docmap.commit_key(marker.generation, reader)
+            if changed or not (index_dir / f"{docmap.PREFIX}{key}.bin").exists():
+                docmap.save(index_dir, docmap.build(key, reader))
         report.total_paragraphs = _count_chunks(ix)
         store.write_marker(
             index_dir,
@@ -140,7 +144,8 @@ def _update(
     folders: Iterable[Path],
     report: IndexReport,
     progress: ProgressCallback | None,
-) -> None:
+) -> bool:
+    """Apply the changes of every folder in one commit; False if there were none."""
     plans: list[tuple[list[SourceFile], dict[str, FileRecord]]] = []
     with ix.searcher() as s:
         for folder in folders:
@@ -167,7 +172,12 @@ def _update(
                 done += 1
                 if progress is not None:
                     progress(IndexProgress(done, total, f.source))
-        writer.commit()
+        changed = report.added + report.updated + report.removed > 0 or report.refreshed > 0
+        if changed:
+            writer.commit()
+        else:
+            writer.cancel()
+        return changed
     except BaseException:
         writer.cancel()
         raise
@@ -199,6 +209,7 @@ def _index_file(
         # Touched but identical: remember the new mtime, keep the paragraphs.
         _write_record(writer, record, f, key, sha, record.title, record.paragraphs, record.encoding)
         report.unchanged += 1
+        report.refreshed += 1
         return
     try:
         decoded = decode(data)

@@ -149,6 +149,8 @@ class IndexReport:
     unchanged: int = 0
     skipped: int = 0
     """Files that are not .txt/.md, binary, or empty."""
+    refreshed: int = 0
+    """Unchanged files whose new mtime was recorded (touched, same content)."""
     paragraphs: int = 0
     """Paragraphs written in this run."""
     total_paragraphs: int = 0

@@ -13,9 +13,12 @@ first. Paragraphs with the same digest collapse into one hit (``also_in``).
 from __future__ import annotations
 
 import re
+import threading
 import time
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +26,9 @@ from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, QueryParser, SingleQuotePlugin
 from whoosh.reading import IndexReader
 
-from . import store
+from . import docmap, store
 from .analysis import french_analyzer, normalize, stem
+from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError
 from .highlight import match_spans
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
@@ -54,9 +58,36 @@ class SearchIndex:
         self._ix, self.marker = store.open_index(index_dir)
         self._analyzer = french_analyzer()
         self._parser = _make_parser(self._ix.schema)
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._dm: DocMap | None = None
 
     def close(self) -> None:
+        with self._lock:
+            for s in self._idle:
+                s.close()
+            self._idle.clear()
         self._ix.close()
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Any]:
+        """Borrow an open Whoosh searcher (one per thread at a time).
+
+        Opening a searcher opens every segment file (tens of ms on a large
+        index), so searchers are pooled and only refreshed when the index
+        has changed since.
+        """
+        with self._lock:
+            s = self._idle.pop() if self._idle else None
+        if s is None:
+            s = self._ix.searcher()
+        elif not s.up_to_date():
+            s = s.refresh()
+        try:
+            yield s
+        finally:
+            with self._lock:
+                self._idle.append(s)
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -88,7 +119,7 @@ class SearchIndex:
         text = normalize(text)
         q = self._parse(text, prefix_last)
         try:
-            with self._ix.searcher() as s:
+            with self._searcher() as s:
                 return self._run(s, text, q, limit, tuple(sources), suggest, started)
         except (OSError, EOFError, KeyError, ValueError) as exc:
             raise IndexDamaged(
@@ -126,29 +157,26 @@ class SearchIndex:
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
 
         # Facets and total: distinct paragraphs per source, without scoring.
-        src_col = reader.column_reader("source")
-        dig_col = reader.column_reader("digest")
-        per_source: dict[str, set[str]] = defaultdict(set)
+        dm = self._docmap(s)
+        src_ids, digests = dm.source_ids, dm.digests
+        per_source: dict[int, set[int]] = defaultdict(set)
         for docnum in s.docs_for_query(q):
-            src = _text(src_col[docnum])
-            if src:
-                per_source[src].add(_text(dig_col[docnum]))
-        facets = {name: len(d) for name, d in sorted(per_source.items())}
-        if sources:
-            wanted: set[str] = set()
-            for name in sources:
-                wanted |= per_source.get(name, set())
-            total = len(wanted)
-        else:
-            total = len(set().union(*per_source.values())) if per_source else 0
+            sid = src_ids[docnum]
+            if sid != NO_SOURCE:
+                per_source[sid].add(digests[docnum])
+        facets = {dm.sources[sid]: len(d) for sid, d in per_source.items()}
+        facets = dict(sorted(facets.items()))
+        ids = {name: i for i, name in enumerate(dm.sources)}
+        wanted = [per_source.get(ids[name], set()) for name in sources if name in ids]
+        if not sources:
+            wanted = list(per_source.values())
+        total = len(set().union(*wanted)) if wanted else 0
 
         hits: list[Hit] = []
         if total and limit > 0:
-            flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
-            results = s.search(q, limit=limit, filter=flt, collapse="digest")
             terms = _matched_terms(q, reader)
-            for hit in results:
-                fields = hit.fields()
+            for docnum, score in self._top_distinct(s, q, limit, sources, digests):
+                fields = reader.stored_fields(docnum)
                 hits.append(
                     Hit(
                         source=fields["source"],
@@ -157,12 +185,51 @@ class SearchIndex:
                         ordinal=fields["ordinal"],
                         heading=fields.get("heading"),
                         text=fields["body"],
-                        score=float(hit.score or 0.0),
+                        score=score,
                         highlights=match_spans(fields["body"], terms, self._analyzer),
-                        also_in=_also_in(reader, fields["digest"], hit.docnum),
+                        also_in=_also_in(reader, fields["digest"], docnum),
                     )
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
+
+    def _top_distinct(
+        self, s: Any, q: wq.Query, limit: int, sources: tuple[str, ...], digests: array[int]
+    ) -> list[tuple[int, float]]:
+        """The ``limit`` best documents with distinct digests (collapsing repeats).
+
+        Whoosh's own ``collapse=`` scores every match and reads a column per
+        document; asking for a few more than ``limit`` top documents and
+        collapsing them here keeps Whoosh's top-N optimisations.
+        """
+        flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
+        wanted = limit * 2 + 10
+        while True:
+            results = s.search(q, limit=wanted, filter=flt)
+            seen: set[int] = set()
+            best: list[tuple[int, float]] = []
+            for docnum, score in results.items():
+                digest = digests[docnum]
+                if digest in seen:
+                    continue
+                seen.add(digest)
+                best.append((docnum, float(score or 0.0)))
+                if len(best) == limit:
+                    return best
+            if results.scored_length() < wanted:
+                return best
+            wanted *= 4
+
+    def _docmap(self, s: Any) -> DocMap:
+        """The (source, digest) map of the searcher's commit, loaded once per commit."""
+        key = docmap.commit_key(self.marker.generation, s.reader())
+        dm = self._dm
+        if dm is None or dm.key != key:
+            with self._lock:
+                dm = self._dm
+                if dm is None or dm.key != key:
+                    dm = docmap.load(self.index_dir, key) or docmap.build(key, s.reader())
+                    self._dm = dm
+        return dm
 
     # -- did you mean ------------------------------------------------------
 
@@ -226,7 +293,7 @@ class SearchIndex:
         q = self._parse(normalize(text), prefix_last)
         if isinstance(q, type(wq.NullQuery)):
             return {}
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             reader = s.reader()
             terms = _matched_terms(q, reader)
             results = s.search(q, limit=None, filter=wq.Term("path", path))
@@ -239,7 +306,7 @@ class SearchIndex:
 
     def document(self, path: str) -> list[Chunk]:
         """All chunks of one document, in order (for context and detail views)."""
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             chunks = [
                 Chunk(
                     f["source"],
@@ -256,7 +323,7 @@ class SearchIndex:
 
     def sources(self) -> list[SourceInfo]:
         """Every indexed document with its title, sorted by source."""
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             infos = [
                 SourceInfo(
                     f["file_meta"]["source"],
@@ -270,16 +337,18 @@ class SearchIndex:
 
     def file_path(self, path: str) -> str | None:
         """The real file-system path of an indexed document (undecodable bytes intact)."""
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             f = s.document(file_path=path)
         return None if f is None else str(f["file_meta"]["fspath"])
 
     def stats(self) -> IndexStats:
-        with self._ix.searcher() as s:
+        with self._searcher() as s:
             reader = s.reader()
             records = list(_file_records(s))
-            dig_col = reader.column_reader("digest")
-            distinct = {d for d in (_text(dig_col[n]) for n in reader.all_doc_ids()) if d}
+            dm = self._docmap(s)
+            distinct = {
+                d for sid, d in zip(dm.source_ids, dm.digests, strict=True) if sid != NO_SOURCE
+            }
             terms = sum(1 for _ in reader.lexicon(BODY))
         return IndexStats(
             files=len(records),
@@ -390,12 +459,6 @@ def _file_records(s: Any) -> Iterable[dict[str, Any]]:
     reader = s.reader()
     for root in reader.lexicon("file_root"):
         yield from s.documents(file_root=root.decode("utf-8"))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return str(value) if value else ""
 
 
 def _ms(started: float) -> float:
