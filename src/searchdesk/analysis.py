@@ -112,7 +112,7 @@ class ElisionFilter(Filter):
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             text = t.text
-            cut = _first_apostrophe(text)
+            cut = -1 if text.isalnum() else _first_apostrophe(text)
             if cut >= 0:
                 head = text[:cut]
                 if head.lower() in ELIDED and cut + 1 < len(text):
@@ -152,6 +152,8 @@ class FrenchStemFilter(Filter):
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             if not t.stopped:
+                # The folded word before stemming, for the spelling field.
+                t.unstemmed = t.text
                 t.text = stem(t.text)
             yield t
 

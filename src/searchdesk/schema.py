@@ -8,17 +8,73 @@ match chunks, since file records have neither field.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from .analysis import french_analyzer
 
+#: Distinct paragraph texts whose analysis is remembered while indexing.
+MEMO_SIZE = 20_000
+
+Posting = tuple[bytes, int, float, bytes]
+
+
+class FrenchText(TEXT):
+    """``TEXT`` that analyses each paragraph once, and each repeated one never again.
+
+    Whoosh's ``TEXT(spelling=True)`` runs the analyzer twice per value (once
+    for postings, once unstemmed for the spelling words); this field gets both
+    from one pass, and remembers the result for paragraphs that repeat
+    (translator notes, licences, copied articles).
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[Posting]:
+        memo: dict[str, tuple[list[Posting], list[str]]] = self.__dict__.setdefault("_memo", {})
+        entry = memo.get(value)
+        if entry is None:
+            entry = self._analyse(value)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[value] = entry
+        self.__dict__["_last"] = (value, entry[1])
+        return iter(entry[0])
+
+    def spellable_words(self, value: Any) -> Iterator[str]:
+        last = self.__dict__.get("_last")
+        if last is not None and last[0] is value:
+            return iter(last[1])
+        return super().spellable_words(value)  # type: ignore[no-any-return]
+
+    def _analyse(self, value: str) -> tuple[list[Posting], list[str]]:
+        positions: dict[str, list[int]] = defaultdict(list)
+        words: set[str] = set()
+        for t in self.analyzer(value, positions=True, mode="index"):
+            positions[t.text].append(t.pos)
+            words.add(getattr(t, "unstemmed", t.text))
+        boost = self.format.field_boost
+        postings = [
+            (term.encode("utf-8"), len(poses), len(poses) * boost, self.format.encode(poses))
+            for term, poses in positions.items()
+        ]
+        return postings, sorted(words)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The schema is pickled into the index: leave the memo out.
+        state = dict(self.__dict__)
+        state.pop("_memo", None)
+        state.pop("_last", None)
+        return state
+
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def make_schema() -> Schema:
     return Schema(
-        body=TEXT(
+        body=FrenchText(
             analyzer=french_analyzer(),
             stored=True,
             phrase=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList, Static
+from textual.worker import WorkerCancelled
 
 from searchdesk.indexer import build_index
 from searchdesk.tui.app import SearchdeskApp, make_app
@@ -18,7 +19,12 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 async def settle(app: SearchdeskApp, pilot: object) -> None:
     """Wait past the debounce and for the search worker to post its result."""
     await pilot.pause(0.25)  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:  # superseded by a newer search: wait for that one
+            continue
     await pilot.pause()  # type: ignore[attr-defined]
 
 
