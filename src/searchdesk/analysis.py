@@ -112,7 +112,8 @@ class ElisionFilter(Filter):
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             text = t.text
-            cut = -1 if text.isalnum() else _first_apostrophe(text)
+            # Fast path: most tokens are plain words (ʼ U+02BC counts as a letter).
+            cut = -1 if text.isalnum() and "ʼ" not in text else _first_apostrophe(text)
             if cut >= 0:
                 head = text[:cut]
                 if head.lower() in ELIDED and cut + 1 < len(text):

@@ -82,7 +82,7 @@ def make_schema() -> Schema:
             spelling=True,
         ),
         source=ID(stored=True, sortable=True),
-        path=ID(stored=True, sortable=True),
+        path=ID(stored=True),
         digest=ID(stored=True, sortable=True),
         line=STORED(),
         ordinal=STORED(),
