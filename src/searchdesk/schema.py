@@ -68,6 +68,7 @@ class FrenchText(TEXT):
         state.pop("_last", None)
         return state
 
+
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
 SCHEMA_VERSION = 2
 
