@@ -32,7 +32,7 @@ from .widgets import PreviewPane, QueryBox, ResultsList, SourcePanel, StatusLine
 #: Delay between the last keystroke and the search.
 DEBOUNCE_SECONDS = 0.15
 #: Hits fetched per page; more are fetched when the cursor reaches the end.
-PAGE_SIZE = 100
+PAGE_SIZE = 30
 #: Documents kept in memory for the preview.
 DOCUMENT_CACHE = 32
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import SelectionList
@@ -30,7 +28,7 @@ class SourcePanel(SelectionList[str]):
         super().__init__(id="sources")
         self.border_title = "Sources"
 
-    def show_counts(self, infos: Iterable[SourceInfo], facets: dict[str, int] | None) -> None:
+    def show_counts(self, infos: list[SourceInfo], facets: dict[str, int] | None) -> None:
         """Rebuild the entries with fresh counts, keeping selections and the cursor.
 
         ``facets`` is None when there is no query: counts are then paragraphs.
@@ -39,7 +37,8 @@ class SourcePanel(SelectionList[str]):
         current = self.highlighted
         current_value = self.get_option_at_index(current).value if current is not None else None
         entries: list[Selection[str]] = []
-        for info in infos:
+        ranked = _top(infos, facets, selected)
+        for info in ranked:
             count = info.paragraphs if facets is None else facets.get(info.source, 0)
             label = Content.assemble(
                 (f"{count:<4}", "bold $text-accent" if count else "dim"),
@@ -48,8 +47,29 @@ class SourcePanel(SelectionList[str]):
             entries.append(Selection(label, info.source, info.source in selected))
         self.clear_options()
         self.add_options(entries)
+        shown = len(ranked)
+        self.border_title = "Sources" if shown == len(infos) else f"Sources {shown}/{len(infos)}"
         if current_value is not None:
             for index, entry in enumerate(entries):
                 if entry.value == current_value:
                     self.highlighted = index
                     break
+
+
+#: At most this many sources are listed (the selected ones always are).
+MAX_SOURCES = 100
+
+
+def _top(
+    infos: list[SourceInfo], facets: dict[str, int] | None, selected: set[str]
+) -> list[SourceInfo]:
+    """Selected sources, then those with the most hits, in source order."""
+    if len(infos) <= MAX_SOURCES:
+        return infos
+    if facets is None:
+        keep = {i.source for i in infos[:MAX_SOURCES]}
+    else:
+        by_count = sorted(facets, key=lambda name: -facets[name])[:MAX_SOURCES]
+        keep = set(by_count)
+    keep |= selected
+    return [i for i in infos if i.source in keep]
