@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import normalize
+from .paths import display_path
 
 #: Extensions read as documents (compared case-insensitively).
 DOCUMENT_SUFFIXES = (".txt", ".md")
@@ -30,11 +31,11 @@ class SourceFile:
     """A document found under an indexed folder."""
 
     root: str
-    """The indexed folder, absolute."""
+    """The indexed folder, absolute (undecodable bytes shown as ``\\xNN``)."""
     path: str
-    """Absolute path of the file (may hold surrogate escapes)."""
+    """Absolute path of the file, as the OS gives it (may hold surrogate escapes)."""
     source: str
-    """Path relative to ``root``, with ``/`` separators."""
+    """Path relative to ``root``, with ``/`` separators (undecodable bytes as ``\\xNN``)."""
     size: int
     mtime_ns: int
 
@@ -113,8 +114,10 @@ def walk(root: Path) -> WalkResult:
         except OSError as exc:
             result.problems.append(f"{entry.path}: {exc.strerror or exc}")
             continue
-        rel = os.path.relpath(entry.path, root_str).replace(os.sep, "/")
-        result.files.append(SourceFile(root_str, entry.path, rel, st.st_size, st.st_mtime_ns))
+        rel = display_path(os.path.relpath(entry.path, root_str).replace(os.sep, "/"))
+        result.files.append(
+            SourceFile(display_path(root_str), entry.path, rel, st.st_size, st.st_mtime_ns)
+        )
     return result
 
 

@@ -25,6 +25,10 @@ class NotAnIndex(SearchdeskError):
     """The folder was not created by searchdesk, or is unsafe to open."""
 
 
+class IndexWriteError(SearchdeskError):
+    """The index cannot be written (read-only folder, disk full…)."""
+
+
 class IndexLocked(SearchdeskError):
     """Another process is updating the index."""
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,13 @@ from whoosh.writing import SegmentWriter
 from . import docmap, store
 from .chunking import iter_chunks
 from .documents import BinaryFile, SourceFile, decode, walk
-from .errors import IndexDamaged, IndexIncompatible, IndexNotFound, UsageError
+from .errors import (
+    IndexDamaged,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexWriteError,
+    UsageError,
+)
 from .models import Chunk, IndexProgress, IndexReport
 from .paths import display_path
 
@@ -108,7 +116,13 @@ def build_index(
         else:
             assert previous is not None
             marker = previous
-        changed = _update(ix, folders, report, progress)
+        try:
+            changed = _update(ix, folders, report, progress)
+        except OSError as exc:
+            raise IndexWriteError(
+                f"cannot write the index at {display_path(str(index_dir))}:"
+                f" {exc.strerror or exc}; the previous index is unchanged"
+            ) from exc
         with ix.reader() as reader:
             key = docmap.commit_key(marker.generation, reader)
             if changed or not (index_dir / f"{docmap.PREFIX}{key}.bin").exists():
@@ -158,7 +172,7 @@ def _update(
             report.problems.extend(found.problems)
             records = {
                 fields["file_path"]: FileRecord.from_stored(fields)
-                for fields in s.documents(file_root=str(folder))
+                for fields in s.documents(file_root=display_path(str(folder)))
             }
             plans.append((found.files, records))
 
@@ -208,10 +222,34 @@ def _open_writer(ix: FileIndex, bytes_to_read: int) -> SegmentWriter:
     """
     procs = min(MAX_PROCS, os.cpu_count() or 1)
     if procs > 1 and bytes_to_read >= PARALLEL_MIN_BYTES:
-        return ix.writer(  # type: ignore[no-any-return]
+        writer = ix.writer(
             procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB // procs, batchsize=200
         )
+        writer._new_task = _quiet_children(writer._new_task)
+        return writer  # type: ignore[no-any-return]
     return ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[no-any-return]
+
+
+def _quiet_children(new_task: Callable[[], Any]) -> Callable[[], Any]:
+    """Start writer processes that leave signals to the parent.
+
+    Children ignore SIGINT (ctrl+c reaches the whole process group; the
+    parent cancels the writer, which terminates them) and die quietly on
+    SIGTERM, instead of each printing a traceback.
+    """
+
+    def start() -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return new_task()  # signal handlers can only be set from the main thread
+        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        old_term = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            return new_task()
+        finally:
+            signal.signal(signal.SIGINT, old_int)
+            signal.signal(signal.SIGTERM, old_term)
+
+    return start
 
 
 def _delete_file(writer: SegmentWriter, key: str) -> None:

@@ -12,18 +12,21 @@ first. Paragraphs with the same digest collapse into one hit (``also_in``).
 
 from __future__ import annotations
 
+import pickle
 import re
+import struct
 import threading
 import time
+import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import FuzzyTermPlugin, QueryParser, SingleQuotePlugin
+from whoosh.qparser import FieldsPlugin, FuzzyTermPlugin, QueryParser, SingleQuotePlugin
 from whoosh.reading import IndexReader
 
 from . import docmap, store
@@ -46,6 +49,20 @@ MIN_PREFIX_CHARS = 2
 
 _WORD = re.compile(r"\w+(?:['’‘ʼ]\w+)*", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+#: What reading a truncated or incomplete Whoosh index raises.
+READ_ERRORS = (
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,
+    IndexError,
+    struct.error,
+    pickle.UnpicklingError,
+    zlib.error,
+)
+#: Fields a query may name (``source:NAME``, ``path:/abs/path``, ``body:word``).
+SEARCHABLE_FIELDS = {"body", "source", "path"}
+_FIELD_NAME = re.compile(r"(?<![\w:])(\w+):")
 _FIELD_SYNTAX = re.compile(r'\w+:(?:"[^"]*"?|\S*)')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -71,6 +88,18 @@ class SearchIndex:
 
     @contextmanager
     def _searcher(self) -> Iterator[Any]:
+        """A pooled searcher; read failures become one-line :class:`IndexDamaged`."""
+        try:
+            with self._pooled_searcher() as s:
+                yield s
+        except READ_ERRORS as exc:
+            raise IndexDamaged(
+                f"the index at {self.index_dir} cannot be read ({type(exc).__name__});"
+                " run `searchdesk index --rebuild DIR`"
+            ) from exc
+
+    @contextmanager
+    def _pooled_searcher(self) -> Iterator[Any]:
         """Borrow an open Whoosh searcher (one per thread at a time).
 
         Opening a searcher opens every segment file (tens of ms on a large
@@ -117,29 +146,34 @@ class SearchIndex:
         """
         started = time.perf_counter()
         text = normalize(text)
-        q = self._parse(text, prefix_last)
-        try:
-            with self._searcher() as s:
-                return self._run(s, text, q, limit, tuple(sources), suggest, started)
-        except (OSError, EOFError, KeyError, ValueError) as exc:
-            raise IndexDamaged(
-                f"the index at {self.index_dir} cannot be read ({type(exc).__name__});"
-                " run `searchdesk index --rebuild DIR`"
-            ) from exc
+        with self._searcher() as s:
+            q = self._parse(text, prefix_last, s.reader())
+            return self._run(s, text, q, limit, tuple(sources), suggest, started)
 
-    def _parse(self, text: str, prefix_last: bool) -> wq.Query:
+    def _parse(self, text: str, prefix_last: bool, reader: Any = None) -> wq.Query:
         if len(text) > MAX_QUERY_CHARS:
             raise QuerySyntaxError(
                 f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
             )
         clean = _CONTROL.sub(" ", text)
-        if prefix_last:
-            clean = _with_prefix(clean)
+        for m in _FIELD_NAME.finditer(clean):
+            name = m.group(1)
+            after = clean[m.end() : m.end() + 1]
+            if name in SEARCHABLE_FIELDS and (not after or after.isspace() or after == ")"):
+                raise QuerySyntaxError(f"`{name}:` needs a value, e.g. {name}:notes.txt")
+            if name in self._ix.schema.names() and name not in SEARCHABLE_FIELDS:
+                raise QuerySyntaxError(f"`{name}:` cannot be searched; use source:NAME")
+        if prefix_last and reader is not None:
+            clean = _with_prefix(clean, lambda word: self._is_known(reader, word))
         try:
             q = self._parser.parse(clean).normalize()
         except Exception as exc:  # whoosh's parser raises assorted errors
             raise QuerySyntaxError(f"cannot parse the query: {text!r}") from exc
         return _with_phrase_boost(q.accept(_fix_fuzzy))
+
+    def _is_known(self, reader: Any, word: str) -> bool:
+        analyzed = [t.text for t in self._analyzer(normalize(word))]
+        return len(analyzed) == 1 and reader.doc_frequency(BODY, analyzed[0]) > 0
 
     def _run(
         self,
@@ -290,11 +324,11 @@ class SearchIndex:
 
         Used by the detail view to highlight and jump between matches.
         """
-        q = self._parse(normalize(text), prefix_last)
-        if isinstance(q, type(wq.NullQuery)):
-            return {}
         with self._searcher() as s:
             reader = s.reader()
+            q = self._parse(normalize(text), prefix_last, reader)
+            if isinstance(q, type(wq.NullQuery)):
+                return {}
             terms = _matched_terms(q, reader)
             results = s.search(q, limit=None, filter=wq.Term("path", path))
             found = {
@@ -307,19 +341,35 @@ class SearchIndex:
     def document(self, path: str) -> list[Chunk]:
         """All chunks of one document, in order (for context and detail views)."""
         with self._searcher() as s:
-            chunks = [
-                Chunk(
-                    f["source"],
-                    f["path"],
-                    f["line"],
-                    f["ordinal"],
-                    f.get("heading"),
-                    f["body"],
-                    f["digest"],
-                )
-                for f in s.documents(path=path)
-            ]
+            chunks = [_chunk(f) for f in s.documents(path=path)]
         return sorted(chunks, key=lambda c: c.ordinal)
+
+    def neighbours(self, path: str, ordinal: int) -> tuple[Chunk | None, Chunk | None]:
+        """The chunks just before and after one chunk of a document (for previews).
+
+        A document's chunks are always written together, in order, so its live
+        document numbers, ascending, are its chunks by ordinal: no need to
+        read the whole document.
+        """
+        with self._searcher() as s:
+            reader = s.reader()
+            docnums = (
+                [n for n in reader.postings("path", path).all_ids() if not reader.is_deleted(n)]
+                if reader.doc_frequency("path", path)
+                else []
+            )
+            found: list[Chunk | None] = []
+            for wanted in (ordinal - 1, ordinal + 1):
+                chunk = None
+                if 0 <= wanted < len(docnums):
+                    chunk = _chunk(reader.stored_fields(docnums[wanted]))
+                    if chunk.ordinal != wanted:  # not in order after all: look it up
+                        chunk = next(
+                            (c for c in map(_chunk, s.documents(path=path)) if c.ordinal == wanted),
+                            None,
+                        )
+                found.append(chunk)
+        return found[0], found[1]
 
     def sources(self) -> list[SourceInfo]:
         """Every indexed document with its title, sorted by source."""
@@ -370,12 +420,19 @@ def _make_parser(schema: Any) -> QueryParser:
     parser = QueryParser(BODY, schema)
     # French apostrophes (l'article) must not start single-quoted terms.
     parser.remove_plugin_class(SingleQuotePlugin)
+    # "Kyiv: la ville" is text, not a search in a field named Kyiv.
+    parser.remove_plugin_class(FieldsPlugin)
+    parser.add_plugin(FieldsPlugin(remove_unknown=True))
     parser.add_plugin(FuzzyTermPlugin())
     return parser
 
 
-def _with_prefix(text: str) -> str:
-    """Make the last plain word also match as a prefix: ``négoc`` → ``(négoc OR négoc*)``."""
+def _with_prefix(text: str, is_known: Callable[[str], bool]) -> str:
+    """Match the last plain word as a prefix while it is not a word of the index.
+
+    ``négoc`` becomes ``négoc*``; ``négociations``, a known word, stays as it
+    is (an exact term scores better, and is much faster than a prefix).
+    """
     m = re.search(r"(^|[\s(])([^\s\"():*~^]+)$", text)
     if m is None or text.count('"') % 2:
         return text
@@ -387,7 +444,9 @@ def _with_prefix(text: str) -> str:
         or not _WORD.fullmatch(word)
     ):
         return text
-    return text[: m.start(2)] + f"({word} OR {word}*)"
+    if is_known(word):
+        return text
+    return text[: m.start(2)] + f"{word}*"
 
 
 def _with_phrase_boost(q: wq.Query) -> wq.Query:
@@ -441,6 +500,19 @@ def _fix_fuzzy(q: wq.Query) -> wq.Query:
             q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=q.prefixlength
         )
     return q
+
+
+def _chunk(f: dict[str, Any]) -> Chunk:
+    return Chunk(
+        f["source"],
+        f["path"],
+        f["line"],
+        f["ordinal"],
+        f.get("heading"),
+        f["body"],
+        f["digest"],
+        bool(f.get("is_heading")),
+    )
 
 
 def _also_in(reader: Any, digest: str, docnum: int) -> tuple[Location, ...]:

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, OptionList, SelectionList
 from textual.worker import get_current_worker
 
 from ..errors import IndexNotFound, SearchdeskError
-from ..models import Chunk, Hit, SearchResult, SourceInfo
+from ..models import Hit, SearchResult, SourceInfo
 from ..sanitize import sanitize
 from ..searcher import SearchIndex
 from .messages import SearchCompleted, SearchFailed
@@ -32,9 +32,7 @@ from .widgets import PreviewPane, QueryBox, ResultsList, SourcePanel, StatusLine
 #: Delay between the last keystroke and the search.
 DEBOUNCE_SECONDS = 0.15
 #: Hits fetched per page; more are fetched when the cursor reaches the end.
-PAGE_SIZE = 30
-#: Documents kept in memory for the preview.
-DOCUMENT_CACHE = 32
+PAGE_SIZE = 20
 
 
 class SearchdeskApp(App[int]):
@@ -66,7 +64,6 @@ class SearchdeskApp(App[int]):
         self._serial = 0
         self._debounce: Timer | None = None
         self._limit = PAGE_SIZE
-        self._documents: dict[str, list[Chunk]] = {}
 
     # -- typed accessors -----------------------------------------------------
 
@@ -220,26 +217,16 @@ class SearchdeskApp(App[int]):
         if hit is None or not self.preview.display:
             self.preview.show(hit)
             return
-        chunks = self._document(hit.path)
-        before = chunks[hit.ordinal - 1] if 0 < hit.ordinal <= len(chunks) else None
-        after = chunks[hit.ordinal + 1] if hit.ordinal + 1 < len(chunks) else None
-        self.preview.show(hit, before, after)
-
-    def _document(self, path: str) -> list[Chunk]:
-        """A document's chunks, cached: moving through hits re-reads nothing."""
         assert self.index is not None
-        if path not in self._documents:
-            if len(self._documents) >= DOCUMENT_CACHE:
-                self._documents.pop(next(iter(self._documents)))
-            self._documents[path] = self.index.document(path)
-        return self._documents[path]
+        before, after = self.index.neighbours(hit.path, hit.ordinal)
+        self.preview.show(hit, before, after)
 
     @on(OptionList.OptionSelected, "#results")
     def _hit_selected(self) -> None:
         hit = self.results_list.current
         if hit is None or self.index is None:
             return
-        chunks = self._document(hit.path)
+        chunks = self.index.document(hit.path)
         matches = self.index.matches_in(hit.path, self.query_box.value, prefix_last=True)
         self.push_screen(DetailScreen(hit, chunks, matches))
 
