@@ -10,6 +10,7 @@ index as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -197,8 +198,24 @@ def _update(
             writer.cancel()
         return changed
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
+
+
+def _cancel(writer: SegmentWriter) -> None:
+    """Abandon a writer, stopping its worker processes first.
+
+    Whoosh's ``MpWriter.cancel()`` only flags its own copies of the workers,
+    which go on writing into a temporary folder that cancel() then deletes.
+    """
+    tasks = list(getattr(writer, "tasks", ()))
+    for task in tasks:
+        if task.is_alive():
+            task.terminate()
+    for task in tasks:
+        task.join(timeout=5)
+    with contextlib.suppress(OSError):
+        writer.cancel()
 
 
 def _bytes_to_read(plans: list[tuple[list[SourceFile], dict[str, FileRecord]]]) -> int:
