@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from .errors import (
     UsageError,
 )
 from .models import Chunk, IndexProgress, IndexReport
+from .parallel import ParallelWriter
 from .paths import display_path
 
 ProgressCallback = Callable[[IndexProgress], None]
@@ -198,24 +197,9 @@ def _update(
             writer.cancel()
         return changed
     except BaseException:
-        _cancel(writer)
+        with contextlib.suppress(OSError):
+            writer.cancel()
         raise
-
-
-def _cancel(writer: SegmentWriter) -> None:
-    """Abandon a writer, stopping its worker processes first.
-
-    Whoosh's ``MpWriter.cancel()`` only flags its own copies of the workers,
-    which go on writing into a temporary folder that cancel() then deletes.
-    """
-    tasks = list(getattr(writer, "tasks", ()))
-    for task in tasks:
-        if task.is_alive():
-            task.terminate()
-    for task in tasks:
-        task.join(timeout=5)
-    with contextlib.suppress(OSError):
-        writer.cancel()
 
 
 def _bytes_to_read(plans: list[tuple[list[SourceFile], dict[str, FileRecord]]]) -> int:
@@ -232,41 +216,14 @@ def _bytes_to_read(plans: list[tuple[list[SourceFile], dict[str, FileRecord]]]) 
 def _open_writer(ix: FileIndex, bytes_to_read: int) -> SegmentWriter:
     """A writer that analyses on every core when there is enough to read.
 
-    Whoosh's multiprocessing writer sends batches of paragraphs to one
-    process per core, each writing its own segment (no final merge, which
-    would cost more than it saves; the merge policy folds small segments
-    into bigger ones on later commits). Small updates stay in-process.
+    Each worker process writes its own segment (no final merge, which would
+    cost more than it saves; the merge policy folds small segments into
+    bigger ones on later commits). Small updates stay in-process.
     """
     procs = min(MAX_PROCS, os.cpu_count() or 1)
     if procs > 1 and bytes_to_read >= PARALLEL_MIN_BYTES:
-        writer = ix.writer(
-            procs=procs, multisegment=True, limitmb=WRITER_LIMIT_MB // procs, batchsize=200
-        )
-        writer._new_task = _quiet_children(writer._new_task)
-        return writer  # type: ignore[no-any-return]
+        return ParallelWriter(ix, procs=procs, limitmb=WRITER_LIMIT_MB // procs, batchsize=200)
     return ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[no-any-return]
-
-
-def _quiet_children(new_task: Callable[[], Any]) -> Callable[[], Any]:
-    """Start writer processes that leave signals to the parent.
-
-    Children ignore SIGINT (ctrl+c reaches the whole process group; the
-    parent cancels the writer, which terminates them) and die quietly on
-    SIGTERM, instead of each printing a traceback.
-    """
-
-    def start() -> Any:
-        if threading.current_thread() is not threading.main_thread():
-            return new_task()  # signal handlers can only be set from the main thread
-        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        old_term = signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        try:
-            return new_task()
-        finally:
-            signal.signal(signal.SIGINT, old_int)
-            signal.signal(signal.SIGTERM, old_term)
-
-    return start
 
 
 def _delete_file(writer: SegmentWriter, key: str) -> None:

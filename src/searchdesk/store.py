@@ -11,12 +11,10 @@ so searchdesk refuses folders it did not create or that others can write to.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import json
 import multiprocessing.util
 import os
-import signal
 import stat
 import time
 from collections.abc import Iterator
@@ -36,7 +34,6 @@ from .errors import (
 )
 from .schema import SCHEMA_VERSION, make_schema
 
-PR_SET_PDEATHSIG = 1
 MARKER = "searchdesk.json"
 LOCK = "searchdesk.lock"
 FORMAT = "searchdesk-index"
@@ -186,7 +183,7 @@ def writer_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        # Forked writer processes must not keep the lock alive (nor outlive us).
+        # Forked writer processes must not keep the lock alive after we die.
         handle = _LockHandle(fd)
         multiprocessing.util.register_after_fork(handle, _in_forked_child)
         try:
@@ -205,13 +202,9 @@ class _LockHandle:
 
 
 def _in_forked_child(handle: _LockHandle) -> None:
-    """In a writer process forked while the lock is held: drop the lock's fd,
-    and ask the kernel to end this process when its parent dies (Linux)."""
+    """In a writer process forked while the lock is held: drop the lock's fd."""
     with contextlib.suppress(OSError):
         os.close(handle.fd)
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def size_on_disk(index_dir: Path, generation: str) -> int:

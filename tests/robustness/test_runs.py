@@ -234,3 +234,34 @@ def test_index_folder_without_marker_is_refused(tmp_path: Path) -> None:
     done = run("--index", str(index_dir), "query", "paix")
     assert done.returncode == 2
     assert "did not create" in done.stderr
+
+
+def test_a_failing_worker_process_fails_the_run_instead_of_losing_paragraphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh.writing import SegmentWriter
+
+    from searchdesk import indexer
+
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], index_dir)
+    parent = os.getpid()
+    real_add = SegmentWriter.add_document
+
+    def add_in_parent_only(self: SegmentWriter, **fields: object) -> None:
+        if os.getpid() != parent:  # a forked worker: the disk is full
+            raise OSError(28, "No space left on device")
+        real_add(self, **fields)
+
+    monkeypatch.setattr(SegmentWriter, "add_document", add_in_parent_only)
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(5):
+        (docs / f"n{i}.txt").write_text(f"Un nouveau texte numéro {i}.\n" * 50, encoding="utf-8")
+    with pytest.raises(IndexWriteError, match="No space left on device"):
+        build_index([docs], index_dir)
+    monkeypatch.undo()
+    assert hits(index_dir, "nouveau") == 0
+    assert hits(index_dir, "article 5") == 3
