@@ -35,6 +35,7 @@ from .errors import (
 from .models import Chunk, IndexProgress, IndexReport
 from .parallel import ParallelWriter
 from .paths import display_path
+from .schema import chunk_fields
 
 ProgressCallback = Callable[[IndexProgress], None]
 
@@ -287,16 +288,7 @@ def _index_file(
 
 
 def _add_chunk(writer: SegmentWriter, chunk: Chunk) -> None:
-    writer.add_document(
-        body=chunk.text,
-        source=chunk.source,
-        path=chunk.path,
-        digest=chunk.digest,
-        line=chunk.line,
-        ordinal=chunk.ordinal,
-        heading=chunk.heading,
-        is_heading=chunk.is_heading,
-    )
+    writer.add_document(**chunk_fields(chunk))
 
 
 def _write_record(

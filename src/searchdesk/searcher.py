@@ -35,6 +35,7 @@ from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError
 from .highlight import match_spans
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
+from .schema import stored_chunk
 
 BODY = "body"
 SPELL = "spell_body"
@@ -210,18 +211,18 @@ class SearchIndex:
         if total and limit > 0:
             terms = _matched_terms(q, reader)
             for docnum, score in self._top_distinct(s, q, limit, sources, digests):
-                fields = reader.stored_fields(docnum)
+                chunk = stored_chunk(reader.stored_fields(docnum), digests[docnum])
                 hits.append(
                     Hit(
-                        source=fields["source"],
-                        path=fields["path"],
-                        line=fields["line"],
-                        ordinal=fields["ordinal"],
-                        heading=fields.get("heading"),
-                        text=fields["body"],
+                        source=chunk.source,
+                        path=chunk.path,
+                        line=chunk.line,
+                        ordinal=chunk.ordinal,
+                        heading=chunk.heading,
+                        text=chunk.text,
                         score=score,
-                        highlights=match_spans(fields["body"], terms, self._analyzer),
-                        also_in=_also_in(reader, fields["digest"], docnum),
+                        highlights=match_spans(chunk.text, terms, self._analyzer),
+                        also_in=_also_in(reader, chunk.digest, docnum),
                     )
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
@@ -332,7 +333,7 @@ class SearchIndex:
             terms = _matched_terms(q, reader)
             results = s.search(q, limit=None, filter=wq.Term("path", path))
             found = {
-                hit["ordinal"]: match_spans(hit["body"], terms, self._analyzer) for hit in results
+                hit["pos"][1]: match_spans(hit["body"], terms, self._analyzer) for hit in results
             }
         return dict(sorted(found.items()))
 
@@ -341,35 +342,28 @@ class SearchIndex:
     def document(self, path: str) -> list[Chunk]:
         """All chunks of one document, in order (for context and detail views)."""
         with self._searcher() as s:
-            chunks = [_chunk(f) for f in s.documents(path=path)]
-        return sorted(chunks, key=lambda c: c.ordinal)
+            return self._chunks(s, sorted(s.document_numbers(path=path)), sort=True)
 
     def neighbours(self, path: str, ordinal: int) -> tuple[Chunk | None, Chunk | None]:
         """The chunks just before and after one chunk of a document (for previews).
 
-        A document's chunks are always written together, in order, so its live
-        document numbers, ascending, are its chunks by ordinal: no need to
-        read the whole document.
+        A document's chunks are always written together, in order, so its
+        document numbers, ascending, are its chunks by ordinal: only two
+        stored documents are read, not the whole document.
         """
         with self._searcher() as s:
-            reader = s.reader()
-            docnums = (
-                [n for n in reader.postings("path", path).all_ids() if not reader.is_deleted(n)]
-                if reader.doc_frequency("path", path)
-                else []
-            )
-            found: list[Chunk | None] = []
-            for wanted in (ordinal - 1, ordinal + 1):
-                chunk = None
-                if 0 <= wanted < len(docnums):
-                    chunk = _chunk(reader.stored_fields(docnums[wanted]))
-                    if chunk.ordinal != wanted:  # not in order after all: look it up
-                        chunk = next(
-                            (c for c in map(_chunk, s.documents(path=path)) if c.ordinal == wanted),
-                            None,
-                        )
-                found.append(chunk)
-        return found[0], found[1]
+            docnums = sorted(s.document_numbers(path=path))
+            wanted = [n for n in (ordinal - 1, ordinal + 1) if 0 <= n < len(docnums)]
+            found = {c.ordinal: c for c in self._chunks(s, [docnums[n] for n in wanted])}
+            if any(n not in found for n in wanted):  # not in order after all
+                found = {c.ordinal: c for c in self._chunks(s, docnums)}
+        return found.get(ordinal - 1), found.get(ordinal + 1)
+
+    def _chunks(self, s: Any, docnums: Iterable[int], sort: bool = False) -> list[Chunk]:
+        reader = s.reader()
+        digests = self._docmap(s).digests
+        chunks = [stored_chunk(reader.stored_fields(n), digests[n]) for n in docnums]
+        return sorted(chunks, key=lambda c: c.ordinal) if sort else chunks
 
     def sources(self) -> list[SourceInfo]:
         """Every indexed document with its title, sorted by source."""
@@ -502,26 +496,13 @@ def _fix_fuzzy(q: wq.Query) -> wq.Query:
     return q
 
 
-def _chunk(f: dict[str, Any]) -> Chunk:
-    return Chunk(
-        f["source"],
-        f["path"],
-        f["line"],
-        f["ordinal"],
-        f.get("heading"),
-        f["body"],
-        f["digest"],
-        bool(f.get("is_heading")),
-    )
-
-
 def _also_in(reader: Any, digest: str, docnum: int) -> tuple[Location, ...]:
     locations: list[Location] = []
     for other in reader.postings("digest", digest).all_ids():
         if other == docnum or reader.is_deleted(other):
             continue
         f = reader.stored_fields(other)
-        locations.append(Location(f["source"], f["path"], f["line"]))
+        locations.append(Location(f["source"], f["path"], f["pos"][0]))
         if len(locations) >= MAX_ALSO_IN:
             break
     return tuple(sorted(locations, key=lambda loc: (loc.source, loc.line)))

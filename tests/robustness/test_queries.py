@@ -31,7 +31,7 @@ HOSTILE = [
     "source: x",
     "source:nope.txt",
     "source:nope.txt Ukraine",
-    "heading:x",
+    "file_meta:x",
     "nul\x00byte",
     "ctrl\x01\x1b[2Jchars",
     "le la les",
@@ -73,7 +73,7 @@ def test_hostile_queries_in_the_engine(ix: SearchIndex, query: str) -> None:
         ("(paren", 1),
         ("le la les", 1),
         ("source:", 2),
-        ("heading:x", 2),
+        ("file_meta:x", 2),
         ("mot " * 2500, 2),  # 10,000 characters
         ("nul\x01ctl", 1),
         ("*", 0),
