@@ -44,10 +44,20 @@ class FrenchText(TEXT):
         return iter(entry[0])
 
     def spellable_words(self, value: Any) -> Iterator[str]:
+        """Words of ``value`` not yet given to this writer's spelling field.
+
+        Whoosh adds one spelling posting per word *per document*, all for
+        document 0: as many postings as the body has. A word needs to be in
+        a segment's word list once. Whoosh unpickles a fresh schema for
+        every writer, so this field object, and what it has seen, lives as
+        long as one writer.
+        """
         last = self.__dict__.get("_last")
-        if last is not None and last[0] is value:
-            return iter(last[1])
-        return super().spellable_words(value)  # type: ignore[no-any-return]
+        words = last[1] if last is not None and last[0] is value else super().spellable_words(value)
+        seen: set[str] = self.__dict__.setdefault("_spelled", set())
+        fresh = [w for w in words if w not in seen]
+        seen.update(fresh)
+        return iter(fresh)
 
     def _analyse(self, value: str) -> tuple[list[Posting], list[str]]:
         positions: dict[str, list[int]] = defaultdict(list)
@@ -67,6 +77,7 @@ class FrenchText(TEXT):
         state = dict(self.__dict__)
         state.pop("_memo", None)
         state.pop("_last", None)
+        state.pop("_spelled", None)
         return state
 
 

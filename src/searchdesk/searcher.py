@@ -288,10 +288,9 @@ class SearchIndex:
                 continue
             if reader.doc_frequency(BODY, stem(term)):
                 continue
-            candidates = list(reader.terms_within(SPELL, term, maxdist=2, prefix=1))
-            if not candidates:
+            best = self._closest_word(reader, term)
+            if best is None:
                 continue
-            best = max(candidates, key=lambda c: (reader.doc_frequency(SPELL, c), c))
             surface = self._surface_form(s, best)
             if word[:1].isupper():
                 surface = surface[:1].upper() + surface[1:]
@@ -302,6 +301,14 @@ class SearchIndex:
         for start, end, surface in reversed(replacements):
             out = out[:start] + surface + out[end:]
         return out
+
+    def _closest_word(self, reader: Any, term: str) -> str | None:
+        """The indexed word nearest to ``term``: fewest edits, then most frequent."""
+        for maxdist in (1, 2):
+            candidates = list(reader.terms_within(SPELL, term, maxdist=maxdist, prefix=1))
+            if candidates:
+                return max(candidates, key=lambda c: (reader.doc_frequency(BODY, stem(c)), c))
+        return None
 
     def _surface_form(self, s: Any, term: str) -> str:
         """How an indexed (folded) word is written in a document, accents included."""
