@@ -43,6 +43,12 @@ SPELL = "spell_body"
 PHRASE_BOOST = 2.0
 #: At most this many other locations are listed for a collapsed hit.
 MAX_ALSO_IN = 50
+#: A prefix expands to at most this many terms (the most frequent).
+MAX_PREFIX_TERMS = 128
+#: Stands for a protected ``word*`` while Whoosh parses the query.
+PLACEHOLDER = "90210424242"
+#: A plain word followed by ``*`` (not inside a field name or a wildcard).
+_PREFIX = re.compile(r"(^|[\s(\"])(\w+(?:['’‘ʼ]\w+)*)\*(?=$|[\s)\"])")
 #: Longest query accepted (characters).
 MAX_QUERY_CHARS = 2000
 #: The last word is matched as a prefix only from this many letters on.
@@ -66,6 +72,14 @@ SEARCHABLE_FIELDS = {"body", "source", "path"}
 _FIELD_NAME = re.compile(r"(?<![\w:])(\w+):")
 _FIELD_SYNTAX = re.compile(r'\w+:(?:"[^"]*"?|\S*)')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class SearchCancelled(Exception):
+    """Raised inside :meth:`SearchIndex.search` when ``should_stop`` says so."""
+
+
+def _never() -> bool:
+    return False
 
 
 class SearchIndex:
@@ -135,6 +149,7 @@ class SearchIndex:
         sources: Sequence[str] = (),
         prefix_last: bool = False,
         suggest: bool = True,
+        should_stop: Callable[[], bool] = _never,
     ) -> SearchResult:
         """Run one query and return ranked, collapsed hits with facets.
 
@@ -144,12 +159,16 @@ class SearchIndex:
             sources: keep only hits in these sources (facets ignore this).
             prefix_last: also match the last word as a prefix (search as you type).
             suggest: look for a "did you mean" when a word is unknown.
+            should_stop: polled between stages; when it returns True the
+                search raises :class:`SearchCancelled` (a newer query in the
+                app makes this one useless: stop competing for the CPU).
         """
         started = time.perf_counter()
         text = normalize(text)
         with self._searcher() as s:
             q = self._parse(text, prefix_last, s.reader())
-            return self._run(s, text, q, limit, tuple(sources), suggest, started)
+            suggestion = self._suggest(s, text, skip_last=prefix_last) if suggest else None
+            return self._run(s, text, q, limit, tuple(sources), suggestion, started, should_stop)
 
     def _parse(self, text: str, prefix_last: bool, reader: Any = None) -> wq.Query:
         if len(text) > MAX_QUERY_CHARS:
@@ -167,14 +186,46 @@ class SearchIndex:
         if prefix_last and reader is not None:
             clean = _with_prefix(clean, lambda word: self._is_known(reader, word))
         try:
+            clean, prefixes = self._protect_prefixes(clean)
             q = self._parser.parse(clean).normalize()
         except Exception as exc:  # whoosh's parser raises assorted errors
             raise QuerySyntaxError(f"cannot parse the query: {text!r}") from exc
-        return _with_phrase_boost(q.accept(_fix_fuzzy))
+        return _with_phrase_boost(q.accept(_fix_multiterms(prefixes)))
+
+    def _protect_prefixes(self, text: str) -> tuple[str, dict[str, str]]:
+        """Take ``word*`` out of the parser's hands: it would stem the prefix.
+
+        Stemming a partial word is meaningless (``résea`` stems to ``res``,
+        a prefix of hundreds of words). Each plain ``word*`` becomes a
+        placeholder number, replaced after parsing by a :class:`_BodyPrefix`
+        on the folded, unstemmed word.
+        """
+        prefixes: dict[str, str] = {}
+
+        def protect(m: re.Match[str]) -> str:
+            if text[: m.start()].count('"') % 2:
+                return m.group(0)  # inside a phrase: Whoosh has no prefixes there
+            folded = [t.text for t in self._analyzer(m.group(2), no_morph=True)]
+            if len(folded) != 1:
+                return m.group(0)
+            if len(folded[0]) < MIN_PREFIX_CHARS:
+                raise QuerySyntaxError(
+                    f"prefix too short: {m.group(2)}* (at least {MIN_PREFIX_CHARS} letters)"
+                )
+            placeholder = f"{PLACEHOLDER}{len(prefixes):03d}"
+            prefixes[placeholder] = folded[0]
+            return m.group(1) + placeholder
+
+        return _PREFIX.sub(protect, text), prefixes
 
     def _is_known(self, reader: Any, word: str) -> bool:
-        analyzed = [t.text for t in self._analyzer(normalize(word))]
-        return len(analyzed) == 1 and reader.doc_frequency(BODY, analyzed[0]) > 0
+        """Is ``word`` written as a whole word in some document (accents aside)?
+
+        Asked of the spelling words (unstemmed): ``fichie`` is not a word even
+        if its stem happens to be one, so it is still completed as a prefix.
+        """
+        folded = [t.text for t in self._analyzer(normalize(word), no_morph=True)]
+        return len(folded) == 1 and reader.doc_frequency(SPELL, folded[0]) > 0
 
     def _run(
         self,
@@ -183,11 +234,11 @@ class SearchIndex:
         q: wq.Query,
         limit: int,
         sources: tuple[str, ...],
-        suggest: bool,
+        suggestion: str | None,
         started: float,
+        should_stop: Callable[[], bool] = _never,
     ) -> SearchResult:
         reader = s.reader()
-        suggestion = self._suggest(s, text) if suggest else None
         if isinstance(q, type(wq.NullQuery)):
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
 
@@ -195,7 +246,9 @@ class SearchIndex:
         dm = self._docmap(s)
         src_ids, digests = dm.source_ids, dm.digests
         per_source: dict[int, set[int]] = defaultdict(set)
-        for docnum in s.docs_for_query(q):
+        for seen, docnum in enumerate(s.docs_for_query(q)):
+            if not seen & 0xFFF and should_stop():
+                raise SearchCancelled
             sid = src_ids[docnum]
             if sid != NO_SOURCE:
                 per_source[sid].add(digests[docnum])
@@ -210,7 +263,11 @@ class SearchIndex:
         hits: list[Hit] = []
         if total and limit > 0:
             terms = _matched_terms(q, reader)
+            if should_stop():
+                raise SearchCancelled
             for docnum, score in self._top_distinct(s, q, limit, sources, digests):
+                if should_stop():
+                    raise SearchCancelled
                 chunk = stored_chunk(reader.stored_fields(docnum), digests[docnum])
                 hits.append(
                     Hit(
@@ -239,7 +296,10 @@ class SearchIndex:
         flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
         wanted = limit * 2 + 10
         while True:
-            results = s.search(q, limit=wanted, filter=flt)
+            # optimize=False: Whoosh's block-quality skipping costs more than
+            # it saves here (measured: equal on single terms, 2-3x slower on
+            # prefixes and phrases).
+            results = s.search(q, limit=wanted, filter=flt, optimize=False)
             seen: set[int] = set()
             best: list[tuple[int, float]] = []
             for docnum, score in results.items():
@@ -268,14 +328,24 @@ class SearchIndex:
 
     # -- did you mean ------------------------------------------------------
 
-    def _suggest(self, s: Any, text: str) -> str | None:
-        """The query with unknown words replaced by the closest indexed words."""
+    def _suggest(self, s: Any, text: str, skip_last: bool = False) -> str | None:
+        """The query with unknown words replaced by the closest indexed words.
+
+        With ``skip_last`` (search as you type) the word being typed is left
+        alone while it is the beginning of some indexed word: it is matched as
+        a prefix, not misspelled.
+        """
         reader = s.reader()
         if SPELL not in reader.indexed_field_names():
             return None
         replacements: list[tuple[int, int, str]] = []
         words_only = _FIELD_SYNTAX.sub(lambda m: " " * len(m.group()), text)
-        for m in _WORD.finditer(words_only):
+        matches = list(_WORD.finditer(words_only))
+        if skip_last and matches and not words_only[matches[-1].end() :].strip():
+            folded = [t.text for t in self._analyzer(matches[-1].group(), no_morph=True)]
+            if folded and next(iter(reader.expand_prefix(SPELL, folded[0])), None) is not None:
+                matches.pop()
+        for m in matches:
             word = m.group()
             if word in _OPERATORS:
                 continue
@@ -495,12 +565,47 @@ class _BodyFuzzyTerm(wq.FuzzyTerm):
         return sorted(words)
 
 
-def _fix_fuzzy(q: wq.Query) -> wq.Query:
-    if isinstance(q, wq.FuzzyTerm) and q.fieldname == BODY:
-        return _BodyFuzzyTerm(
-            q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=q.prefixlength
-        )
-    return q
+class _BodyPrefix(wq.Prefix):
+    """A prefix of whole words, matched against stemmed terms.
+
+    ``utilisat*`` must find « utilisateur », whose term is ``utilis``: the
+    folded, unstemmed prefix is expanded over the spelling words (whole
+    words) and each word is mapped to its stem. At most
+    :data:`MAX_PREFIX_TERMS` terms, the most frequent, are kept.
+    """
+
+    def _btexts(self, ixreader: Any) -> Iterable[bytes]:
+        found = set(ixreader.expand_prefix(self.fieldname, self.text))
+        for word in ixreader.expand_prefix(SPELL, self.text):
+            term = stem(word.decode("utf-8")).encode("utf-8")
+            if (self.fieldname, term) in ixreader:
+                found.add(term)
+        if len(found) > MAX_PREFIX_TERMS:
+            found = set(
+                sorted(found, key=lambda t: -ixreader.doc_frequency(self.fieldname, t))[
+                    :MAX_PREFIX_TERMS
+                ]
+            )
+        return sorted(found)
+
+
+def _fix_multiterms(prefixes: dict[str, str]) -> Callable[[wq.Query], wq.Query]:
+    """Swap Whoosh's fuzzy and prefix queries on ``body`` for stem-aware ones."""
+
+    def fix(q: wq.Query) -> wq.Query:
+        if isinstance(q, wq.FuzzyTerm) and q.fieldname == BODY:
+            return _BodyFuzzyTerm(
+                q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=q.prefixlength
+            )
+        if isinstance(q, wq.Term) and q.fieldname == BODY and q.text in prefixes:
+            return _BodyPrefix(BODY, prefixes[q.text], boost=q.boost)
+        if type(q) is wq.Prefix and q.fieldname == BODY:
+            if len(q.text) < MIN_PREFIX_CHARS:
+                raise QuerySyntaxError(f"prefix too short: {q.text}* (at least 2 letters)")
+            return _BodyPrefix(BODY, q.text, boost=q.boost)  # capped expansion
+        return q
+
+    return fix
 
 
 def _also_in(reader: Any, digest: str, docnum: int) -> tuple[Location, ...]:

@@ -147,6 +147,7 @@ def create_generation(index_dir: Path, previous: Marker | None) -> tuple[FileInd
     if previous is not None:
         number = int(previous.generation.lstrip("g") or 0) + 1
     generation = f"g{number}"
+    remove_generation(index_dir, generation)  # leftovers of an interrupted rebuild
     try:
         ix = whoosh_index.create_in(str(index_dir), make_schema(), indexname=generation)
     except OSError as exc:

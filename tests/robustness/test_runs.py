@@ -92,6 +92,24 @@ def test_signal_mid_run_keeps_the_last_complete_state(
     assert hits(index_dir, SEEDS_QUERY) == before
 
 
+def test_interrupted_rebuild_keeps_the_old_index(tmp_path: Path, big_corpus: Path) -> None:
+    index_dir = seeded_index(tmp_path)
+    before = hits(index_dir, SEEDS_QUERY)
+    generation = store.read_marker(index_dir).generation
+    for _ in range(2):  # and a second interrupted rebuild over the leftovers
+        proc = start("--index", str(index_dir), "index", "--rebuild", str(big_corpus))
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        assert proc.returncode == 143
+        assert store.read_marker(index_dir).generation == generation
+        assert hits(index_dir, SEEDS_QUERY) == before
+    done = run("--index", str(index_dir), "index", "--rebuild", str(SEEDS))
+    assert done.returncode == 0
+    assert hits(index_dir, SEEDS_QUERY) == before
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(f"{generation}_")]
+
+
 def test_killed_run_leaves_no_stale_lock(tmp_path: Path, big_corpus: Path) -> None:
     index_dir = seeded_index(tmp_path)
     proc = start("--index", str(index_dir), "index", str(big_corpus))

@@ -133,3 +133,21 @@ def test_stats(ix: SearchIndex) -> None:
     assert stats.files == 5
     assert stats.paragraphs > stats.distinct_paragraphs > 0
     assert stats.terms > 100 and stats.size_bytes > 0 and stats.last_update
+
+
+def test_prefixes_are_whole_word_prefixes(ix: SearchIndex) -> None:
+    # The stem of « sécuritaire » is shorter than "sécurita": the prefix is
+    # matched against whole words, then mapped to their stems.
+    assert ix.search("sécurita*").total == ix.search("sécuritaire").total > 0
+    assert ix.search("securitai*").total == ix.search("sécuritaire").total
+    # Typing: a partial word is a prefix, a complete word is exact.
+    assert ix.search("sécurita", prefix_last=True).total == ix.search("sécuritaire").total
+    assert ix.search("Ukraine", prefix_last=True).total == ix.search("Ukraine").total
+    # A partial word being typed is not "misspelled"; a finished typo is.
+    assert ix.search("négociatio", prefix_last=True).suggestion is None
+    assert ix.search("negociatoins", prefix_last=True).suggestion == "négociations"
+
+
+def test_one_letter_prefix_is_refused(ix: SearchIndex) -> None:
+    with pytest.raises(QuerySyntaxError, match="prefix too short"):
+        ix.search("a*")

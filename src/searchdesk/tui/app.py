@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from ..errors import IndexNotFound, SearchdeskError
 from ..models import Hit, SearchResult, SourceInfo
 from ..sanitize import sanitize
-from ..searcher import SearchIndex
+from ..searcher import SearchCancelled, SearchIndex
 from .messages import SearchCompleted, SearchFailed
 from .screens import DetailScreen, HelpModal, NoIndexScreen
 from .widgets import PreviewPane, QueryBox, ResultsList, SourcePanel, StatusLine
@@ -149,15 +149,24 @@ class SearchdeskApp(App[int]):
     def run_search(self, serial: int, text: str, sources: tuple[str, ...], limit: int) -> None:
         """Run one search off the UI thread and post its result."""
         assert self.index is not None
+        worker = get_current_worker()
         try:
-            result = self.index.search(text, limit=limit, sources=sources, prefix_last=True)
+            result = self.index.search(
+                text,
+                limit=limit,
+                sources=sources,
+                prefix_last=True,
+                should_stop=lambda: worker.is_cancelled,
+            )
+        except SearchCancelled:
+            return  # superseded by a newer query
         except SearchdeskError as exc:
             self.post_message(SearchFailed(serial, str(exc)))
             return
         except Exception as exc:  # shown, never fatal
             self.post_message(SearchFailed(serial, f"search failed: {type(exc).__name__}: {exc}"))
             return
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(SearchCompleted(serial, result))
 
     def on_search_completed(self, message: SearchCompleted) -> None:
