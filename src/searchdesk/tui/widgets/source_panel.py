@@ -15,7 +15,8 @@ class SourcePanel(SelectionList[str]):
     """Sources (by title) with their hit counts; space or enter toggles a filter.
 
     Entries are one line each (SelectionList shows one line): the count, then
-    the document's first line. The highlighted source's name is the subtitle.
+    the document's first line (its source name when other documents have the
+    same first line). The highlighted source's name is the subtitle.
     """
 
     BINDINGS = [
@@ -38,11 +39,15 @@ class SourcePanel(SelectionList[str]):
         current_value = self.get_option_at_index(current).value if current is not None else None
         entries: list[Selection[str]] = []
         ranked = _top(infos, facets, selected)
+        shared = _shared_titles(infos)
         for info in ranked:
             count = info.paragraphs if facets is None else facets.get(info.source, 0)
+            # The title names a document best, unless several share it (man
+            # pages of one family): then the source does.
+            name = info.source if info.title in shared else info.title
             label = Content.assemble(
                 (f"{count:<4}", "bold $text-accent" if count else "dim"),
-                (title(info.title).plain, "" if count else "dim"),
+                (title(name).plain, "" if count else "dim"),
             )
             entries.append(Selection(label, info.source, info.source in selected))
         self.clear_options()
@@ -54,6 +59,14 @@ class SourcePanel(SelectionList[str]):
                 if entry.value == current_value:
                     self.highlighted = index
                     break
+
+
+def _shared_titles(infos: list[SourceInfo]) -> set[str]:
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for info in infos:
+        (shared if info.title in seen else seen).add(info.title)
+    return shared
 
 
 #: At most this many sources are listed (the selected ones always are).
