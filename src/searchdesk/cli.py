@@ -47,7 +47,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    index_opt = argparse.ArgumentParser(add_help=False)
+    index_opt = _Parser(add_help=False)
     index_opt.add_argument(
         "--index",
         metavar="PATH",
@@ -168,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_index(args: argparse.Namespace, index_dir: Path) -> int:
     from .indexer import build_index
-    from .render import progress_bar, render_report, sanitize
+    from .render import progress_bar, render_report
+    from .sanitize import sanitize
 
     with progress_bar(sys.stderr) as progress:
         report = build_index(
@@ -194,7 +195,8 @@ def _use_color(choice: str) -> bool:
 
 
 def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
-    from .render import Style, render_json, render_result, sanitize
+    from .render import Style, render_json, render_result
+    from .sanitize import sanitize
     from .searcher import search
 
     result = search(index_dir, args.query, limit=args.limit, sources=args.source)

@@ -224,7 +224,7 @@ def _open_writer(ix: FileIndex, bytes_to_read: int) -> SegmentWriter:
     procs = min(MAX_PROCS, os.cpu_count() or 1)
     if procs > 1 and bytes_to_read >= PARALLEL_MIN_BYTES:
         return ParallelWriter(ix, procs=procs, limitmb=WRITER_LIMIT_MB // procs, batchsize=200)
-    return ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[no-any-return]
+    return ix.writer(limitmb=WRITER_LIMIT_MB)
 
 
 def _delete_file(writer: SegmentWriter, key: str) -> None:

@@ -61,13 +61,13 @@ class _GuardedQueue:
                 self._writer.check_workers()
 
 
-class ParallelWriter(MpWriter):  # type: ignore[misc]
+class ParallelWriter(MpWriter):
     """``MpWriter`` (multisegment) that fails loudly and stops cleanly."""
 
     def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
-        self._real_jobs = self.jobqueue
-        self.jobqueue = _GuardedQueue(self._real_jobs, self)
+        self._real_jobs: Any = self.jobqueue
+        self.jobqueue: Any = _GuardedQueue(self._real_jobs, self)
 
     def _new_task(self) -> _Worker:
         task = _Worker(

@@ -49,7 +49,7 @@ class SearchdeskApp(App[int]):
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+s", "apply_suggestion", "Use suggestion", priority=True),
         Binding("ctrl+r", "clear_filters", "Clear filters", priority=True),
-        Binding("escape", "back", "Back / clear", show=False),
+        Binding("escape", "back_or_clear", "Back / clear", show=False),
         Binding("o", "open_in_editor", "Open in $EDITOR"),
         Binding("y", "copy_paragraph", "Copy"),
     ]
@@ -203,7 +203,7 @@ class SearchdeskApp(App[int]):
         self._search_now()
 
     @on(SelectionList.SelectionHighlighted, "#sources")
-    def _source_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
+    def _source_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         self.source_panel.border_subtitle = sanitize(str(event.selection.value))
 
     # -- results and preview ---------------------------------------------------
@@ -260,7 +260,7 @@ class SearchdeskApp(App[int]):
         if self.source_panel.selected:
             self.source_panel.deselect_all()
 
-    def action_back(self) -> None:
+    def action_back_or_clear(self) -> None:
         if self.focused is self.query_box and self.query_box.value:
             self.query_box.value = ""
         else:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...errors import SearchdeskError
 from ...indexer import build_index
+from ...models import IndexProgress
 from ...sanitize import sanitize
 from ..messages import IndexFinished, IndexProgressed
 
@@ -58,12 +59,15 @@ class NoIndexScreen(Screen[bool]):
             report = build_index(
                 [folder],
                 self.index_dir,
-                progress=lambda p: self.post_message(IndexProgressed(p)),
+                progress=self._report,
             )
         except SearchdeskError as exc:
             self.post_message(IndexFinished(None, str(exc)))
         else:
             self.post_message(IndexFinished(report))
+
+    def _report(self, progress: IndexProgress) -> None:
+        self.post_message(IndexProgressed(progress))
 
     def on_index_progressed(self, message: IndexProgressed) -> None:
         bar = self.query_one("#index-progress", ProgressBar)
