@@ -246,3 +246,12 @@ async def test_markup_and_escape_sequences_are_shown_literally(hostile_index: Pa
         assert app.is_running
         svg = app.export_screenshot()
         assert "\x1b" not in svg
+
+
+async def test_command_palette_lists_the_actions(seeds_index: Path) -> None:
+    app = make_app(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Search", "Use suggestion", "Clear filters", "Open in editor"} <= titles
+        assert {"Copy paragraph", "Help", "Quit"} <= titles

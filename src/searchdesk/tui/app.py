@@ -11,12 +11,14 @@ import os
 import shlex
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, SelectionList
 from textual.worker import get_current_worker
@@ -240,6 +242,30 @@ class SearchdeskApp(App[int]):
         self.push_screen(DetailScreen(hit, chunks, matches))
 
     # -- actions ---------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p) lists searchdesk's own actions too."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Search", "Focus the query box (/ or ctrl+f)", self.action_focus_query)
+        yield SystemCommand(
+            "Use suggestion",
+            "Apply the 'did you mean' suggestion (ctrl+s)",
+            self.action_apply_suggestion,
+        )
+        yield SystemCommand(
+            "Clear filters", "Clear the source filters (ctrl+r)", self.action_clear_filters
+        )
+        yield SystemCommand(
+            "Open in editor",
+            "Open the paragraph's file in $EDITOR at its line (o)",
+            self.action_open_in_editor,
+        )
+        yield SystemCommand(
+            "Copy paragraph",
+            "Copy the paragraph with its citation (y)",
+            self.action_copy_paragraph,
+        )
+        yield SystemCommand("Help", "List every key (? or f1)", self.action_help)
 
     def action_focus_query(self) -> None:
         self.query_box.focus()
