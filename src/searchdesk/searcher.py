@@ -242,11 +242,19 @@ class SearchIndex:
         if isinstance(q, type(wq.NullQuery)):
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
 
-        # Facets and total: distinct paragraphs per source, without scoring.
+        # Facets and total: distinct paragraphs per source. Queries with
+        # costly matchers (phrases, prefixes) are scored once, for every
+        # match; plain terms are cheaper as an unscored pass plus a top-N.
         dm = self._docmap(s)
         src_ids, digests = dm.source_ids, dm.digests
+        scored: list[tuple[int, float]] | None = None
+        if _costly(q):
+            scored = list(s.search(q, limit=None, optimize=False).items())
+            matches: Iterable[int] = (docnum for docnum, _score in scored)
+        else:
+            matches = s.docs_for_query(q)
         per_source: dict[int, set[int]] = defaultdict(set)
-        for seen, docnum in enumerate(s.docs_for_query(q)):
+        for seen, docnum in enumerate(matches):
             if not seen & 0xFFF and should_stop():
                 raise SearchCancelled
             sid = src_ids[docnum]
@@ -265,7 +273,13 @@ class SearchIndex:
             terms = _matched_terms(q, reader)
             if should_stop():
                 raise SearchCancelled
-            for docnum, score in self._top_distinct(s, q, limit, sources, digests):
+            if scored is not None:
+                best = _distinct(
+                    scored, limit, digests, src_ids, {ids[n] for n in sources if n in ids}
+                )
+            else:
+                best = self._top_distinct(s, q, limit, sources, digests)
+            for docnum, score in best:
                 if should_stop():
                     raise SearchCancelled
                 chunk = stored_chunk(reader.stored_fields(docnum), digests[docnum])
@@ -531,6 +545,40 @@ def _with_phrase_boost(q: wq.Query) -> wq.Query:
         phrase = wq.Phrase(BODY, words, slop=1, boost=PHRASE_BOOST)
         return wq.AndMaybe(q, phrase)
     return q
+
+
+def _costly(q: wq.Query) -> bool:
+    """Does the query hold a phrase or a multi-term (prefix, fuzzy) part?
+
+    Whoosh evaluates those slowly (positions, many postings): better once,
+    scored, than twice (an unscored pass for facets, then a top-N).
+    """
+    if isinstance(q, (wq.Phrase, wq.MultiTerm)):
+        return True
+    return any(_costly(child) for child in q.children())
+
+
+def _distinct(
+    scored: list[tuple[int, float]],
+    limit: int,
+    digests: array[int],
+    source_ids: array[int],
+    wanted_sources: set[int],
+) -> list[tuple[int, float]]:
+    """The first ``limit`` scored documents with distinct digests, in the sources."""
+    seen: set[int] = set()
+    best: list[tuple[int, float]] = []
+    for docnum, score in scored:
+        if wanted_sources and source_ids[docnum] not in wanted_sources:
+            continue
+        digest = digests[docnum]
+        if digest in seen:
+            continue
+        seen.add(digest)
+        best.append((docnum, float(score or 0.0)))
+        if len(best) == limit:
+            break
+    return best
 
 
 def _matched_terms(q: wq.Query, reader: Any) -> frozenset[str]:
