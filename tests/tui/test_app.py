@@ -37,6 +37,8 @@ async def test_typing_shows_hits_with_highlights(seeds_index: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.focused is app.query_box
         assert "files" in str(app.status.render())  # empty query: index summary
+        summary = str(app.results_list.get_option_at_index(0).prompt)
+        assert "5 files · 156 paragraphs" in summary and "Type to search" in summary
         await pilot.press(*"etats")
         await settle(app, pilot)
         assert app.result is not None and app.result.query == "etats"

@@ -191,6 +191,7 @@ class SearchdeskApp(App[int]):
             self.status.show_text(message.error, error=True)
 
     def _show_summary(self) -> None:
+        """Empty query: what the index holds, in the status line and the results pane."""
         files = len(self.infos)
         paragraphs = sum(i.paragraphs for i in self.infos)
         assert self.index is not None
@@ -199,6 +200,7 @@ class SearchdeskApp(App[int]):
         self.status.show_text(
             f"{files} files · {paragraphs} paragraphs · last update {when} · type to search"
         )
+        self.results_list.show_summary(files, paragraphs, when, str(self.index_dir))
 
     @on(SelectionList.SelectedChanged, "#sources")
     def _sources_changed(self) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...models import Hit
+from ...sanitize import sanitize
 from ..display import hit_prompt
 
 
@@ -36,6 +38,24 @@ class ResultsList(OptionList):
         self.add_options(entries)
         if self.hits:
             self.highlighted = position if position is not None else 0
+
+    def show_summary(self, files: int, paragraphs: int, updated: str, index_dir: str) -> None:
+        """What the index holds and how to query it, instead of a blank list."""
+        self.hits = []
+        self.clear_options()
+        text = Content.assemble(
+            ("Index", "bold"),
+            f"  {sanitize(index_dir)}\n",
+            (f"{files}", "bold $text-accent"),
+            " files · ",
+            (f"{paragraphs}", "bold $text-accent"),
+            f" paragraphs · last update {updated}\n\n",
+            "Type to search. Words are ANDed; accents, case and l’/d’ do not matter.\n",
+            '"a phrase"   a OR b   a NOT b   négoc*   Zelenski~   source:NAME\n\n',
+            ("? or f1", "bold"),
+            " lists every key.",
+        )
+        self.add_option(Option(text, disabled=True))
 
     @property
     def current_index(self) -> int | None:
