@@ -9,7 +9,6 @@ Rich is imported only for the indexing progress bar, and only on a terminal.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -153,7 +152,3 @@ def progress_bar(stream: TextIO) -> Iterator[Callable[[IndexProgress], None] | N
             bar.update(task, completed=p.done, total=p.total)
 
         yield update
-
-
-def write(text: str, stream: TextIO = sys.stdout) -> None:
-    stream.write(text + "\n")

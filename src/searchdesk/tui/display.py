@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from ..highlight import snippet
+from ..highlight import segments, snippet
 from ..models import Chunk, Hit, Span
 from ..sanitize import sanitize
 
@@ -22,15 +22,12 @@ CONTEXT_CHARS = 240
 
 def highlighted(text: str, spans: tuple[Span, ...] = ()) -> Content:
     """Plain text with matched spans styled (control characters removed first)."""
-    content = Content("")
-    pos = 0
-    for start, end in spans:
-        if start < pos:
-            continue
-        content += Content(sanitize(text[pos:start]))
-        content += Content(sanitize(text[start:end])).stylize(MATCH_STYLE)
-        pos = end
-    return content + Content(sanitize(text[pos:]))
+    return Content("").join(
+        Content(sanitize(seg.text)).stylize(MATCH_STYLE)
+        if seg.matched
+        else Content(sanitize(seg.text))
+        for seg in segments(text, spans)
+    )
 
 
 def location(source: str, line: int) -> Content:
