@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from .analysis import french_analyzer
 from .models import Chunk
@@ -82,38 +83,29 @@ class FrenchText(TEXT):
 
 
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def chunk_fields(chunk: Chunk) -> dict[str, Any]:
     """The Whoosh fields of one chunk.
 
-    Whoosh pickles each document's stored fields as a dict, keys included, so
-    the small per-chunk values travel as one tuple (``pos``) and the digest
-    is not stored (the docmap has it): a third less space on disk.
+    Whoosh pickles each document's stored fields as a dict, keys included:
+    only the text and one small tuple (``pos``) are stored. Source, path and
+    digest are indexed or in a column, and read back from the docmap.
     """
     return {
         "body": chunk.text,
         "source": chunk.source,
         "path": chunk.path,
-        "digest": chunk.digest,
+        "digest": bytes.fromhex(chunk.digest),
         "pos": (chunk.line, chunk.ordinal, chunk.heading, chunk.is_heading),
     }
 
 
-def stored_chunk(fields: dict[str, Any], digest: int) -> Chunk:
-    """Rebuild a chunk from its stored fields and its digest (from the docmap)."""
+def stored_chunk(fields: dict[str, Any], source: str, path: str, digest: int) -> Chunk:
+    """Rebuild a chunk from its stored fields and what the docmap knows of it."""
     line, ordinal, heading, is_heading = fields["pos"]
-    return Chunk(
-        fields["source"],
-        fields["path"],
-        line,
-        ordinal,
-        heading,
-        fields["body"],
-        f"{digest:016x}",
-        is_heading,
-    )
+    return Chunk(source, path, line, ordinal, heading, fields["body"], f"{digest:016x}", is_heading)
 
 
 def make_schema() -> Schema:
@@ -125,9 +117,9 @@ def make_schema() -> Schema:
             multitoken_query="phrase",
             spelling=True,
         ),
-        source=ID(stored=True, sortable=True),
-        path=ID(stored=True),
-        digest=ID(sortable=True),
+        source=ID(),
+        path=ID(),
+        digest=COLUMN(FixedBytesColumn(8, default=bytes(8))),
         pos=STORED(),
         file_path=ID(stored=True, unique=True),
         file_root=ID(stored=True),

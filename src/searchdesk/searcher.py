@@ -282,7 +282,7 @@ class SearchIndex:
             for docnum, score in best:
                 if should_stop():
                     raise SearchCancelled
-                chunk = stored_chunk(reader.stored_fields(docnum), digests[docnum])
+                chunk = _stored(reader, dm, docnum)
                 hits.append(
                     Hit(
                         source=chunk.source,
@@ -293,7 +293,7 @@ class SearchIndex:
                         text=chunk.text,
                         score=score,
                         highlights=match_spans(chunk.text, terms, self._analyzer),
-                        also_in=_also_in(reader, chunk.digest, docnum),
+                        also_in=_also_in(reader, dm, docnum),
                     )
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
@@ -452,8 +452,8 @@ class SearchIndex:
 
     def _chunks(self, s: Any, docnums: Iterable[int], sort: bool = False) -> list[Chunk]:
         reader = s.reader()
-        digests = self._docmap(s).digests
-        chunks = [stored_chunk(reader.stored_fields(n), digests[n]) for n in docnums]
+        dm = self._docmap(s)
+        chunks = [_stored(reader, dm, n) for n in docnums]
         return sorted(chunks, key=lambda c: c.ordinal) if sort else chunks
 
     def sources(self) -> list[SourceInfo]:
@@ -656,13 +656,19 @@ def _fix_multiterms(prefixes: dict[str, str]) -> Callable[[wq.Query], wq.Query]:
     return fix
 
 
-def _also_in(reader: Any, digest: str, docnum: int) -> tuple[Location, ...]:
+def _stored(reader: Any, dm: DocMap, docnum: int) -> Chunk:
+    source, path = dm.files[dm.file_ids[docnum]]
+    return stored_chunk(reader.stored_fields(docnum), source, path, dm.digests[docnum])
+
+
+def _also_in(reader: Any, dm: DocMap, docnum: int) -> tuple[Location, ...]:
+    """The other places of a repeated paragraph (at most :data:`MAX_ALSO_IN`)."""
     locations: list[Location] = []
-    for other in reader.postings("digest", digest).all_ids():
-        if other == docnum or reader.is_deleted(other):
+    for other in dm.copies(dm.digests[docnum]):
+        if other == docnum:
             continue
-        f = reader.stored_fields(other)
-        locations.append(Location(f["source"], f["path"], f["pos"][0]))
+        source, path = dm.files[dm.file_ids[other]]
+        locations.append(Location(source, path, reader.stored_fields(other)["pos"][0]))
         if len(locations) >= MAX_ALSO_IN:
             break
     return tuple(sorted(locations, key=lambda loc: (loc.source, loc.line)))
