@@ -16,8 +16,8 @@ import contextlib
 import json
 import os
 from array import array
-from collections import Counter
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +42,18 @@ class DocMap:
     sources: list[str]
     source_ids: array[int]
     digests: array[int]
-    _copies: dict[int, list[int]] = field(default_factory=dict, compare=False)
+    copy_digests: array[int]
+    """Digests of repeated paragraphs, sorted."""
+    copy_offsets: array[int]
+    """``copy_docnums[copy_offsets[i]:copy_offsets[i + 1]]`` repeat ``copy_digests[i]``."""
+    copy_docnums: array[int]
 
-    def copies(self, digest: int) -> list[int]:
-        """Document numbers of every paragraph with this digest (repeats)."""
-        if not self._copies and len(self.digests):
-            self._index_copies()
-        return self._copies.get(digest, [])
-
-    def _index_copies(self) -> None:
-        counts = Counter(self.digests)
-        repeated = {d for d, c in counts.items() if c > 1 and d}
-        for n, d in enumerate(self.digests):
-            if d in repeated and self.source_ids[n] != NO_SOURCE:
-                self._copies.setdefault(d, []).append(n)
-        self._copies.setdefault(0, [])  # built, even with no repeats
+    def copies(self, digest: int) -> array[int]:
+        """Document numbers of every paragraph with this digest, if it repeats."""
+        i = bisect_left(self.copy_digests, digest)
+        if i == len(self.copy_digests) or self.copy_digests[i] != digest:
+            return array("I")
+        return self.copy_docnums[self.copy_offsets[i] : self.copy_offsets[i + 1]]
 
 
 def commit_key(index_generation: str, reader: Any) -> str:
@@ -90,10 +87,29 @@ def build(key: str, reader: Any) -> DocMap:
                 source_ids[n] = sid
     digests = array("Q", [0]) * total
     column = reader.column_reader("digest")
+    groups: dict[int, list[int]] = {}
     for n in range(total):
         if source_ids[n] != NO_SOURCE:
-            digests[n] = int.from_bytes(column[n], "big")
-    return DocMap(key, files, file_ids, list(names), source_ids, digests)
+            digest = int.from_bytes(column[n], "big")
+            digests[n] = digest
+            groups.setdefault(digest, []).append(n)
+    copy_digests = array("Q", sorted(d for d, docnums in groups.items() if len(docnums) > 1))
+    copy_offsets = array("I", [0])
+    copy_docnums = array("I")
+    for digest in copy_digests:
+        copy_docnums.extend(groups[digest])
+        copy_offsets.append(len(copy_docnums))
+    return DocMap(
+        key,
+        files,
+        file_ids,
+        list(names),
+        source_ids,
+        digests,
+        copy_digests,
+        copy_offsets,
+        copy_docnums,
+    )
 
 
 def save(index_dir: Path, docmap: DocMap) -> None:
@@ -101,14 +117,18 @@ def save(index_dir: Path, docmap: DocMap) -> None:
     path = index_dir / f"{PREFIX}{docmap.key}.bin"
     tmp = path.with_suffix(".tmp")
     header = json.dumps(
-        {"files": docmap.files, "sources": docmap.sources, "count": len(docmap.digests)}
+        {
+            "files": docmap.files,
+            "sources": docmap.sources,
+            "count": len(docmap.digests),
+            "copies": [len(docmap.copy_digests), len(docmap.copy_docnums)],
+        }
     ).encode()
     with open(tmp, "wb") as fh:
         fh.write(len(header).to_bytes(8, "little"))
         fh.write(header)
-        docmap.file_ids.tofile(fh)
-        docmap.source_ids.tofile(fh)
-        docmap.digests.tofile(fh)
+        for values in _arrays(docmap):
+            values.tofile(fh)
     os.replace(tmp, path)
     for old in index_dir.glob(f"{PREFIX}*.bin"):
         if old != path:
@@ -124,13 +144,43 @@ def load(index_dir: Path, key: str) -> DocMap | None:
             size = int.from_bytes(fh.read(8), "little")
             header = json.loads(fh.read(size))
             count = int(header["count"])
-            file_ids = array("I")
-            file_ids.fromfile(fh, count)
-            source_ids = array("I")
-            source_ids.fromfile(fh, count)
-            digests = array("Q")
-            digests.fromfile(fh, count)
+            n_copies, n_docnums = (int(x) for x in header["copies"])
+            arrays = []
+            for typecode, length in (
+                ("I", count),
+                ("I", count),
+                ("Q", count),
+                ("Q", n_copies),
+                ("I", n_copies + 1),
+                ("I", n_docnums),
+            ):
+                values = array(typecode)
+                values.fromfile(fh, length)
+                arrays.append(values)
         files = [(str(source), str(path)) for source, path in header["files"]]
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         return None
-    return DocMap(key, files, file_ids, list(header["sources"]), source_ids, digests)
+    file_ids, source_ids, digests, copy_digests, copy_offsets, copy_docnums = arrays
+    return DocMap(
+        key,
+        files,
+        file_ids,
+        list(header["sources"]),
+        source_ids,
+        digests,
+        copy_digests,
+        copy_offsets,
+        copy_docnums,
+    )
+
+
+def _arrays(docmap: DocMap) -> tuple[array[int], ...]:
+    """The arrays of a map, in file order (see :func:`load`)."""
+    return (
+        docmap.file_ids,
+        docmap.source_ids,
+        docmap.digests,
+        docmap.copy_digests,
+        docmap.copy_offsets,
+        docmap.copy_docnums,
+    )
