@@ -185,8 +185,8 @@ class SearchIndex:
                 raise QuerySyntaxError(f"`{name}:` cannot be searched; use source:NAME")
         if prefix_last and reader is not None:
             clean = _with_prefix(clean, lambda word: self._is_known(reader, word))
+        clean, prefixes = self._protect_prefixes(clean)
         try:
-            clean, prefixes = self._protect_prefixes(clean)
             q = self._parser.parse(clean).normalize()
         except Exception as exc:  # whoosh's parser raises assorted errors
             raise QuerySyntaxError(f"cannot parse the query: {text!r}") from exc
