@@ -303,9 +303,9 @@ class SearchIndex:
     ) -> list[tuple[int, float]]:
         """The ``limit`` best documents with distinct digests (collapsing repeats).
 
-        Whoosh's own ``collapse=`` scores every match and reads a column per
-        document; asking for a few more than ``limit`` top documents and
-        collapsing them here keeps Whoosh's top-N optimisations.
+        Whoosh's own ``collapse=`` reads a column per matching document;
+        asking for a few more than ``limit`` top documents and dropping
+        repeats here (digests from the docmap) is cheaper.
         """
         flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
         # optimize=False: Whoosh's block-quality skipping costs more than it
