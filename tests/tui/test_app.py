@@ -257,3 +257,21 @@ async def test_command_palette_lists_the_actions(seeds_index: Path) -> None:
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Search", "Use suggestion", "Clear filters", "Open in editor"} <= titles
         assert {"Copy paragraph", "Help", "Quit"} <= titles
+
+
+async def test_long_result_lists_are_paged(seeds_index: Path) -> None:
+    from searchdesk.tui.app import PAGE_SIZE
+
+    app = make_app(seeds_index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"Ukraine")
+        await settle(app, pilot)
+        assert app.result is not None and app.result.total > PAGE_SIZE
+        assert len(app.results_list.hits) == PAGE_SIZE
+        assert app.results_list.option_count < 2 * PAGE_SIZE  # entries, not widgets
+        first = app.results_list.hits[0]
+        await pilot.press("down", "end")  # to the last entry: the next page is fetched
+        await settle(app, pilot)
+        assert len(app.results_list.hits) == min(2 * PAGE_SIZE, app.result.total)
+        assert app.results_list.hits[0] == first
+        assert app.results_list.current_index == PAGE_SIZE - 1  # the cursor stays put
