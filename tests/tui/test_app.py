@@ -275,3 +275,27 @@ async def test_long_result_lists_are_paged(seeds_index: Path) -> None:
         assert len(app.results_list.hits) == min(2 * PAGE_SIZE, app.result.total)
         assert app.results_list.hits[0] == first
         assert app.results_list.current_index == PAGE_SIZE - 1  # the cursor stays put
+
+
+async def test_o_opens_the_file_in_the_editor_at_the_line(
+    seeds_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    record = tmp_path / "editor-args"
+    editor = tmp_path / "editor"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app(seeds_index)
+    # The headless test driver cannot suspend; the real one does (tried in tmux).
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"Hegseth")
+        await settle(app, pilot)
+        await pilot.press("down", "o")
+        await pilot.pause()
+        hit = app.results_list.current
+        assert hit is not None
+        assert record.read_text().split() == [f"+{hit.line}", str(SEEDS / hit.source)]

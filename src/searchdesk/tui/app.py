@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -324,6 +324,8 @@ class SearchdeskApp(App[int]):
         try:
             with self.suspend():
                 subprocess.run([*shlex.split(editor), f"+{line}", real], check=False)
+        except SuspendNotSupported:
+            self.notify("this terminal cannot hand over to an editor", severity="error")
         except (OSError, ValueError) as exc:
             self.notify(f"cannot run {editor}: {exc}", severity="error")
         self.refresh()
