@@ -32,7 +32,7 @@ from whoosh.reading import IndexReader
 from . import docmap, store
 from .analysis import french_analyzer, normalize, stem
 from .docmap import NO_SOURCE, DocMap
-from .errors import IndexDamaged, QuerySyntaxError
+from .errors import IndexDamaged, QuerySyntaxError, SearchdeskError
 from .highlight import match_spans
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
 from .schema import stored_chunk
@@ -101,6 +101,25 @@ class SearchIndex:
             self._idle.clear()
         self._ix.close()
 
+    def _follow_rebuild(self) -> None:
+        """Switch to the new generation after a ``--rebuild`` by another process.
+
+        The marker is a small file: reading it per search costs well under a
+        millisecond, and a long-running app keeps working across rebuilds.
+        """
+        try:
+            marker = store.read_marker(self.index_dir)
+        except SearchdeskError:
+            return  # keep answering from what is open; the next read may fail
+        if marker.generation == self.marker.generation:
+            return
+        ix, marker = store.open_index(self.index_dir)
+        with self._lock:
+            old, self._idle = self._idle, []
+            self._ix, self.marker, self._dm = ix, marker, None
+        for s in old:
+            s.close()
+
     @contextmanager
     def _searcher(self) -> Iterator[Any]:
         """A pooled searcher; read failures become one-line :class:`IndexDamaged`."""
@@ -121,10 +140,12 @@ class SearchIndex:
         index), so searchers are pooled and only refreshed when the index
         has changed since.
         """
+        self._follow_rebuild()
         with self._lock:
             s = self._idle.pop() if self._idle else None
+            ix = self._ix
         if s is None:
-            s = self._ix.searcher()
+            s = ix.searcher()
         elif not s.up_to_date():
             s = s.refresh()
         try:

@@ -144,3 +144,15 @@ def test_legacy_encodings_are_read(tmp_path: Path) -> None:
         assert result.total == 4
         assert all("\ufffd" not in h.text for h in result.hits)
         assert ix.search("oeuvre").hits[0].text == text.strip()
+
+
+def test_an_open_index_follows_a_rebuild_by_another_run(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([corpus], index_dir)
+    with SearchIndex(index_dir) as ix:
+        assert ix.search("Minsk").total == 0
+        (corpus / "traite.txt").write_text("Le protocole de Minsk est signé.\n", encoding="utf-8")
+        build_index([corpus], index_dir, rebuild=True)  # old generation files removed
+        assert ix.search("Minsk").total == 1
+        with SearchIndex(index_dir) as fresh:
+            assert ix.search("budget").to_dict() == fresh.search("budget").to_dict()
