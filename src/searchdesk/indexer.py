@@ -35,7 +35,7 @@ from .errors import (
 from .models import Chunk, IndexProgress, IndexReport
 from .parallel import ParallelWriter
 from .paths import display_path
-from .schema import chunk_fields
+from .schema import chunk_fields, file_records
 
 ProgressCallback = Callable[[IndexProgress], None]
 
@@ -151,11 +151,7 @@ def _check_root(root: str | os.PathLike[str]) -> Path:
 def _count_chunks(ix: FileIndex) -> int:
     """Paragraphs in the index, from the file records (cheap: one per file)."""
     with ix.searcher() as s:
-        return sum(
-            fields["file_meta"]["paragraphs"]
-            for root in s.reader().lexicon("file_root")
-            for fields in s.documents(file_root=root.decode("utf-8"))
-        )
+        return sum(fields["file_meta"]["paragraphs"] for fields in file_records(s))
 
 
 def _update(
@@ -251,7 +247,9 @@ def _index_file(
     sha = hashlib.blake2b(data, digest_size=16).hexdigest()
     if record is not None and record.sha == sha:
         # Touched but identical: remember the new mtime, keep the paragraphs.
-        _write_record(writer, record, f, key, sha, record.title, record.paragraphs, record.encoding)
+        _write_record(
+            writer, key, _record(f, sha, record.title, record.paragraphs, record.encoding)
+        )
         report.unchanged += 1
         report.refreshed += 1
         return
@@ -280,7 +278,7 @@ def _index_file(
         _add_chunk(writer, chunk)
     report.paragraphs += len(chunks)
     title = chunks[0].text[:120]
-    _write_record(writer, record, f, key, sha, title, len(chunks), decoded.encoding)
+    _write_record(writer, key, _record(f, sha, title, len(chunks), decoded.encoding))
     if record is None:
         report.added += 1
     else:
@@ -291,15 +289,11 @@ def _add_chunk(writer: SegmentWriter, chunk: Chunk) -> None:
     writer.add_document(**chunk_fields(chunk))
 
 
-def _write_record(
-    writer: SegmentWriter,
-    record: FileRecord | None,
-    f: SourceFile,
-    key: str,
-    sha: str,
-    title: str,
-    paragraphs: int,
-    encoding: str,
-) -> None:
-    new = FileRecord(f.path, f.root, f.source, f.size, f.mtime_ns, sha, title, paragraphs, encoding)
-    writer.update_document(file_path=key, file_root=f.root, file_meta=new.meta())
+def _record(f: SourceFile, sha: str, title: str, paragraphs: int, encoding: str) -> FileRecord:
+    return FileRecord(
+        f.path, f.root, f.source, f.size, f.mtime_ns, sha, title, paragraphs, encoding
+    )
+
+
+def _write_record(writer: SegmentWriter, key: str, record: FileRecord) -> None:
+    writer.update_document(file_path=key, file_root=record.root, file_meta=record.meta())

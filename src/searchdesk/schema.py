@@ -108,6 +108,12 @@ def stored_chunk(fields: dict[str, Any], source: str, path: str, digest: int) ->
     return Chunk(source, path, line, ordinal, heading, fields["body"], f"{digest:016x}", is_heading)
 
 
+def file_records(searcher: Any) -> Iterator[dict[str, Any]]:
+    """The stored fields of every file record (one per indexed document)."""
+    for root in searcher.reader().lexicon("file_root"):
+        yield from searcher.documents(file_root=root.decode("utf-8"))
+
+
 def make_schema() -> Schema:
     return Schema(
         body=FrenchText(

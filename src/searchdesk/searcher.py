@@ -35,7 +35,7 @@ from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError, SearchdeskError
 from .highlight import match_spans
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
-from .schema import stored_chunk
+from .schema import file_records, stored_chunk
 
 BODY = "body"
 SPELL = "spell_body"
@@ -481,7 +481,7 @@ class SearchIndex:
                     f["file_meta"]["title"],
                     f["file_meta"]["paragraphs"],
                 )
-                for f in _file_records(s)
+                for f in file_records(s)
             ]
         return sorted(infos, key=lambda i: i.source)
 
@@ -494,7 +494,7 @@ class SearchIndex:
     def stats(self) -> IndexStats:
         with self._searcher() as s:
             reader = s.reader()
-            records = list(_file_records(s))
+            records = list(file_records(s))
             dm = self._docmap(s)
             distinct = {
                 d for sid, d in zip(dm.source_ids, dm.digests, strict=True) if sid != NO_SOURCE
@@ -687,12 +687,6 @@ def _also_in(reader: Any, dm: DocMap, docnum: int) -> tuple[Location, ...]:
         if len(locations) >= MAX_ALSO_IN:
             break
     return tuple(sorted(locations, key=lambda loc: (loc.source, loc.line)))
-
-
-def _file_records(s: Any) -> Iterable[dict[str, Any]]:
-    reader = s.reader()
-    for root in reader.lexicon("file_root"):
-        yield from s.documents(file_root=root.decode("utf-8"))
 
 
 def _ms(started: float) -> float:
