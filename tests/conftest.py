@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,10 @@ from searchdesk.indexer import build_index
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+
+# searchdesk signs indexes with a per-user key under $XDG_DATA_HOME: give the
+# test session (and the subprocesses it starts) a key of its own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="searchdesk-test-data-")
 
 
 @pytest.fixture(autouse=True)

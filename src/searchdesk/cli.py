@@ -21,6 +21,7 @@ from typing import NoReturn
 from . import __version__
 from .errors import SearchdeskError
 from .paths import display_path, resolve_index
+from .sanitize import escape
 
 
 class ExitCode(IntEnum):
@@ -42,7 +43,7 @@ class Terminated(BaseException):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"searchdesk: {message} (see `{self.prog} --help`)\n")
+        sys.stderr.write(f"searchdesk: {escape(message)} (see `{self.prog} --help`)\n")
         raise SystemExit(ExitCode.ERROR)
 
 
@@ -68,12 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[index_opt],
         help="index (or update) folders of .txt and .md files",
         description="Index the .txt and .md files under each DIR, incrementally: only new"
-        " or changed files are read again; other folders in the index are kept.",
+        " or changed files are read again; other folders in the index are kept. With no"
+        " DIR, every folder indexed before is refreshed (a deleted folder leaves the index).",
     )
-    p.add_argument("dirs", nargs="+", metavar="DIR", help="folder to index")
+    p.add_argument("dirs", nargs="*", metavar="DIR", help="folder to index")
     p.add_argument("--rebuild", action="store_true", help="start a fresh index")
     p.add_argument("--wait", action="store_true", help="wait for another indexing run to end")
     p.add_argument("--strict", action="store_true", help="fail (exit 2) if any file is unreadable")
+
+    p = sub.add_parser(
+        "forget",
+        parents=[index_opt],
+        help="drop indexed folders from the index",
+        description="Remove every paragraph of each DIR from the index (the files stay).",
+    )
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="indexed folder to drop")
+    p.add_argument("--wait", action="store_true", help="wait for another indexing run to end")
 
     p = sub.add_parser(
         "query",
@@ -139,9 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     index_dir = resolve_index(getattr(args, "index", None))
+    from .render import configure_output
+
+    configure_output(sys.stdout, sys.stderr, json_output=getattr(args, "json", False))
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        if args.command == "index":
+        if args.command in ("index", "forget"):
             return cmd_index(args, index_dir)
         if args.command == "query":
             return cmd_query(args, index_dir)
@@ -149,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(args, index_dir)
         return cmd_tui(getattr(args, "query", None), index_dir)
     except SearchdeskError as exc:
-        sys.stderr.write(f"searchdesk: {exc}\n")
+        sys.stderr.write(f"searchdesk: {escape(str(exc))}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("searchdesk: interrupted\n")
@@ -169,18 +183,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_index(args: argparse.Namespace, index_dir: Path) -> int:
     from .indexer import build_index
     from .render import progress_bar, render_report
-    from .sanitize import sanitize
 
+    forget = args.command == "forget"
     with progress_bar(sys.stderr) as progress:
         report = build_index(
-            args.dirs, index_dir, rebuild=args.rebuild, wait=args.wait, progress=progress
+            [] if forget else args.dirs,
+            index_dir,
+            rebuild=getattr(args, "rebuild", False),
+            wait=args.wait,
+            strict=getattr(args, "strict", False),
+            forget=args.dirs if forget else (),
+            progress=progress,
         )
     for problem in report.problems:
-        sys.stderr.write(f"searchdesk: warning: {sanitize(problem)}\n")
-    print(render_report(report))
-    if args.strict and report.problems:
-        sys.stderr.write(f"searchdesk: {len(report.problems)} problems (--strict)\n")
+        sys.stderr.write(f"searchdesk: warning: {escape(problem)}\n")
+    for folder in report.vanished:
+        sys.stderr.write(
+            f"searchdesk: {display_path(folder)} no longer exists; its files left the index\n"
+        )
+    if not report.committed:
+        sys.stderr.write(
+            f"searchdesk: {len(report.problems)} problems (--strict); nothing was written\n"
+        )
         return ExitCode.ERROR
+    print(render_report(report))
     return ExitCode.OK
 
 
@@ -196,7 +222,6 @@ def _use_color(choice: str) -> bool:
 
 def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
     from .render import Style, render_json, render_result
-    from .sanitize import sanitize
     from .searcher import search
 
     result = search(index_dir, args.query, limit=args.limit, sources=args.source)
@@ -205,11 +230,11 @@ def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
     else:
         print(render_result(result, Style(_use_color(args.color))))
         if result.suggestion:
-            sys.stderr.write(f"did you mean: {sanitize(result.suggestion)}\n")
+            sys.stderr.write(f"did you mean: {escape(result.suggestion)}\n")
         unknown = [name for name in args.source if name not in result.facets]
         if unknown and result.total == 0:
             sys.stderr.write(
-                f"searchdesk: note: no hits in source {sanitize(unknown[0])!r}"
+                f"searchdesk: note: no hits in source '{escape(unknown[0])}'"
                 " (see `searchdesk stats` for the index)\n"
             )
     return ExitCode.OK if result.total else ExitCode.NO_HITS

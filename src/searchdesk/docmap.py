@@ -86,10 +86,13 @@ def build(key: str, reader: Any) -> DocMap:
                 file_ids[n] = fid
                 source_ids[n] = sid
     digests = array("Q", [0]) * total
-    column = reader.column_reader("digest")
     groups: dict[int, list[int]] = {}
+    # An index without paragraphs (an empty folder) has no digest column at all.
+    column = None
+    with contextlib.suppress(NotImplementedError):
+        column = reader.column_reader("digest")
     for n in range(total):
-        if source_ids[n] != NO_SOURCE:
+        if column is not None and source_ids[n] != NO_SOURCE:
             digest = int.from_bytes(column[n], "big")
             digests[n] = digest
             groups.setdefault(digest, []).append(n)
@@ -113,7 +116,8 @@ def build(key: str, reader: Any) -> DocMap:
 
 
 def save(index_dir: Path, docmap: DocMap) -> None:
-    """Write the map for one commit and remove maps of older commits."""
+    """Write the map for one commit (the store sweeps maps of older commits once
+    the marker no longer names them: a reader may still be using one)."""
     path = index_dir / f"{PREFIX}{docmap.key}.bin"
     tmp = path.with_suffix(".tmp")
     header = json.dumps(
@@ -130,10 +134,6 @@ def save(index_dir: Path, docmap: DocMap) -> None:
         for values in _arrays(docmap):
             values.tofile(fh)
     os.replace(tmp, path)
-    for old in index_dir.glob(f"{PREFIX}*.bin"):
-        if old != path:
-            with contextlib.suppress(OSError):
-                old.unlink()
 
 
 def load(index_dir: Path, key: str) -> DocMap | None:

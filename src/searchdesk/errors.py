@@ -29,6 +29,10 @@ class IndexWriteError(SearchdeskError):
     """The index cannot be written (read-only folder, disk full…)."""
 
 
+class IndexBuilding(SearchdeskError):
+    """The index's first build is under way, or was interrupted."""
+
+
 class IndexLocked(SearchdeskError):
     """Another process is updating the index."""
 

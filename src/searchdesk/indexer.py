@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,14 +22,10 @@ from typing import Any
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
-from . import docmap, store
+from . import store
 from .chunking import iter_chunks
 from .documents import BinaryFile, SourceFile, decode, walk
 from .errors import (
-    IndexDamaged,
-    IndexIncompatible,
-    IndexNotFound,
-    IndexWriteError,
     UsageError,
 )
 from .models import Chunk, IndexProgress, IndexReport
@@ -52,7 +48,9 @@ class FileRecord:
     """What the index remembers of a document, to tell whether it changed."""
 
     path: str
+    """The file's real path, as the OS gives it (may hold surrogate escapes)."""
     root: str
+    """The indexed folder the file belongs to (its real path)."""
     source: str
     size: int
     mtime_ns: int
@@ -60,6 +58,8 @@ class FileRecord:
     title: str
     paragraphs: int
     encoding: str
+    ino: int = 0
+    ctime_ns: int = 0
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -71,6 +71,9 @@ class FileRecord:
             "paragraphs": self.paragraphs,
             "encoding": self.encoding,
             "fspath": self.path,
+            "root": self.root,
+            "ino": self.ino,
+            "ctime_ns": self.ctime_ns,
         }
 
     @classmethod
@@ -78,7 +81,7 @@ class FileRecord:
         meta = fields["file_meta"]
         return cls(
             path=meta["fspath"],
-            root=fields["file_root"],
+            root=meta["root"],
             source=meta["source"],
             size=meta["size"],
             mtime_ns=meta["mtime_ns"],
@@ -86,7 +89,29 @@ class FileRecord:
             title=meta["title"],
             paragraphs=meta["paragraphs"],
             encoding=meta["encoding"],
+            ino=meta.get("ino", 0),
+            ctime_ns=meta.get("ctime_ns", 0),
         )
+
+    def same_stat(self, f: SourceFile) -> bool:
+        """Unchanged on disk? Inode and ctime too: an edit restored with the old
+        size and mtime (``touch -d``) still changes the ctime (git's racy check)."""
+        return (self.size, self.mtime_ns, self.ino, self.ctime_ns) == (
+            f.size,
+            f.mtime_ns,
+            f.ino,
+            f.ctime_ns,
+        )
+
+
+def path_key(path: str) -> str:
+    """The index's key for a file: its real path's bytes, as injective text.
+
+    Undecodable bytes become ``\\xNN`` and a backslash is doubled, so a file
+    literally named ``caf\\xe9.txt`` and ``caf<0xE9>.txt`` never share a key.
+    """
+    raw = os.fsencode(path).replace(b"\\", b"\\\\")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def build_index(
@@ -95,46 +120,40 @@ def build_index(
     *,
     rebuild: bool = False,
     wait: bool = False,
+    strict: bool = False,
+    forget: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressCallback | None = None,
 ) -> IndexReport:
-    """Index (or update) the documents under ``roots`` into ``index_dir``."""
+    """Index (or update) the documents under ``roots`` into ``index_dir``.
+
+    With no ``roots``, every folder indexed before is refreshed (a folder
+    that no longer exists leaves the index). ``forget`` drops indexed
+    folders. With ``strict``, any unreadable file fails the run and nothing
+    is committed (``report.committed`` is False).
+    """
     started = time.perf_counter()
     folders = [_check_root(r) for r in roots]
-    store.prepare_folder(index_dir)
+    forgotten = [str(Path(f).expanduser().absolute().resolve()) for f in forget]
+    if not folders and not (index_dir / store.MARKER).exists():
+        raise UsageError("no folder to index: run `searchdesk index DIR`")
     report = IndexReport()
-    with store.writer_lock(index_dir, wait=wait):
-        previous: store.Marker | None = None
-        try:
-            ix, previous = store.open_index(index_dir)
-        except IndexNotFound:
-            ix = None
-        except (IndexIncompatible, IndexDamaged):
-            if not rebuild:
-                raise
-            ix, previous = None, store.read_marker(index_dir, check_version=False)
-        if ix is None or rebuild:
-            ix, marker = store.create_generation(index_dir, previous)
+    with store.begin_update(
+        index_dir,
+        rebuild=rebuild,
+        wait=wait,
+        add_roots=[str(f) for f in folders],
+        forget=forgotten,
+    ) as update:
+        if not folders:
+            folders = [Path(r) for r in sorted(update.roots)]
+        if not update.roots:
+            raise UsageError("no folder to index: run `searchdesk index DIR`")
+        changed = _update(update, folders, report, progress, strict or None)
+        if changed is None:
+            report.committed = False
         else:
-            assert previous is not None
-            marker = previous
-        try:
-            changed = _update(ix, folders, report, progress)
-        except OSError as exc:
-            raise IndexWriteError(
-                f"cannot write the index at {display_path(str(index_dir))}:"
-                f" {exc.strerror or exc}; the previous index is unchanged"
-            ) from exc
-        with ix.reader() as reader:
-            key = docmap.commit_key(marker.generation, reader)
-            if changed or not (index_dir / f"{docmap.PREFIX}{key}.bin").exists():
-                docmap.save(index_dir, docmap.build(key, reader))
-        report.total_paragraphs = _count_chunks(ix)
-        store.write_marker(
-            index_dir,
-            store.Marker(marker.schema_version, marker.generation, marker.created, time.time()),
-        )
-        if previous is not None and previous.generation != marker.generation:
-            store.remove_generation(index_dir, previous.generation)
+            update.finish(changed or bool(forgotten))
+            report.total_paragraphs = _count_chunks(update.ix)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -154,59 +173,117 @@ def _count_chunks(ix: FileIndex) -> int:
         return sum(fields["file_meta"]["paragraphs"] for fields in file_records(s))
 
 
+@dataclass(frozen=True, slots=True)
+class _TmpFile:
+    root: str
+    path: str
+    source: str
+    size: int
+    mtime_ns: int
+    ino: int
+    ctime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A file found on disk, with its key and the indexed folder it belongs to."""
+
+    file: SourceFile
+    key: str
+    root: str
+    source: str
+
+
+def _owner(roots: dict[str, str], real: str, walked_from: str) -> str:
+    """The outermost indexed folder holding ``real`` (else the folder it was found in).
+
+    Ownership does not depend on which folders a run walks, so indexing
+    ``d``, then ``d/sub``, then ``d`` again never indexes a file twice.
+    """
+    holders = [r for r in roots if real.startswith(r.rstrip("/") + "/")]
+    return min(holders, key=len) if holders else walked_from
+
+
 def _update(
-    ix: FileIndex,
-    folders: Iterable[Path],
+    update: store.Update,
+    folders: list[Path],
     report: IndexReport,
     progress: ProgressCallback | None,
-) -> bool:
-    """Apply the changes of every folder in one commit; False if there were none."""
-    plans: list[tuple[list[SourceFile], dict[str, FileRecord]]] = []
-    with ix.searcher() as s:
-        for folder in folders:
-            found = walk(folder)
-            report.skipped += found.skipped
-            report.problems.extend(found.problems)
-            records = {
-                fields["file_path"]: FileRecord.from_stored(fields)
-                for fields in s.documents(file_root=display_path(str(folder)))
-            }
-            plans.append((found.files, records))
+    strict: bool | None,
+) -> bool | None:
+    """Apply every change in one commit; False if there were none, None if
+    ``strict`` and a file could not be read (nothing committed)."""
+    roots = update.roots
+    walked = [str(f) for f in folders]
+    # A folder inside another walked folder adds nothing to the walk.
+    walked = [w for w in walked if not any(w.startswith(o.rstrip("/") + "/") for o in walked)]
+    planned: dict[str, _Planned] = {}
+    gone: set[str] = set()
+    for folder in walked:
+        if not os.path.isdir(folder):
+            # `searchdesk index` with no folder: an indexed folder was deleted.
+            report.vanished.append(display_path(roots.pop(folder, folder)))
+            gone.add(folder)
+            continue
+        found = walk(Path(folder))
+        report.skipped += found.skipped
+        report.problems.extend(found.problems)
+        for f in found.files:
+            real = os.path.realpath(f.path)
+            _st = os.stat(f.path)  # TEMP until walk gives ino/ctime
+            f = _TmpFile(f.root, f.path, f.source, f.size, f.mtime_ns, _st.st_ino, _st.st_ctime_ns)  # type: ignore[assignment]
+            key = path_key(real)
+            if key in planned:
+                continue  # the same file through another folder or a symlink
+            root = _owner(roots, real, folder)
+            rel = os.path.relpath(real, root) if real.startswith(root) else f.source
+            source = f"{roots.get(root, '')}/{display_path(rel)}".lstrip("/")
+            planned[key] = _Planned(f, key, root, source)
 
-    writer = _open_writer(ix, _bytes_to_read(plans))
+    records: dict[str, FileRecord] = {}
+    if not update.fresh:
+        with update.ix.searcher() as s:
+            for fields in file_records(s):
+                record = FileRecord.from_stored(fields)
+                records[fields["file_path"]] = record
+    stale = [
+        key
+        for key, record in records.items()
+        if key not in planned and (record.root in walked or record.root not in roots)
+    ]
+    writer = _open_writer(update.ix, _bytes_to_read(planned, records))
     try:
-        total = sum(len(files) for files, _ in plans)
-        done = 0
-        for files, records in plans:
-            on_disk = {display_path(f.path) for f in files}
-            for key in records.keys() - on_disk:
-                _delete_file(writer, key)
-                report.removed += 1
-            for f in files:
-                _index_file(writer, f, records.get(display_path(f.path)), report)
-                done += 1
-                if progress is not None:
-                    progress(IndexProgress(done, total, f.source))
-        changed = report.added + report.updated + report.removed > 0 or report.refreshed > 0
-        if changed:
-            writer.commit()
-        else:
+        for key in stale:
+            _delete_file(writer, key)
+            report.removed += 1
+        total = len(planned)
+        for done, plan in enumerate(planned.values(), start=1):
+            _index_file(writer, plan, records.get(plan.key), report)
+            if progress is not None:
+                progress(IndexProgress(done, total, plan.source))
+        if strict and report.problems:
             writer.cancel()
-        return changed
+            return None
+        changed = report.added + report.updated + report.removed > 0 or report.refreshed > 0
+        if changed or update.fresh or gone:
+            writer.commit()
+            return True
+        writer.cancel()
+        return False
     except BaseException:
-        with contextlib.suppress(OSError):
+        # A failed commit may already have closed the writer.
+        with contextlib.suppress(Exception):
             writer.cancel()
         raise
 
 
-def _bytes_to_read(plans: list[tuple[list[SourceFile], dict[str, FileRecord]]]) -> int:
-    """Bytes of the files whose size or mtime differ from their record."""
+def _bytes_to_read(planned: dict[str, _Planned], records: dict[str, FileRecord]) -> int:
+    """Bytes of the files that differ from their record."""
     total = 0
-    for files, records in plans:
-        for f in files:
-            record = records.get(display_path(f.path))
-            if record is None or (record.size, record.mtime_ns) != (f.size, f.mtime_ns):
-                total += f.size
+    for plan in planned.values():
+        record = records.get(plan.key)
+        if record is None or not record.same_stat(plan.file) or record.source != plan.source:
+            total += plan.file.size
     return total
 
 
@@ -219,8 +296,10 @@ def _open_writer(ix: FileIndex, bytes_to_read: int) -> SegmentWriter:
     """
     procs = min(MAX_PROCS, os.cpu_count() or 1)
     if procs > 1 and bytes_to_read >= PARALLEL_MIN_BYTES:
-        return ParallelWriter(ix, procs=procs, limitmb=WRITER_LIMIT_MB // procs, batchsize=200)
-    return ix.writer(limitmb=WRITER_LIMIT_MB)
+        writer = ParallelWriter(ix, procs=procs, limitmb=WRITER_LIMIT_MB // procs, batchsize=200)
+    else:
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    return store.keep_old_files(writer)
 
 
 def _delete_file(writer: SegmentWriter, key: str) -> None:
@@ -230,25 +309,26 @@ def _delete_file(writer: SegmentWriter, key: str) -> None:
 
 def _index_file(
     writer: SegmentWriter,
-    f: SourceFile,
+    plan: _Planned,
     record: FileRecord | None,
     report: IndexReport,
 ) -> None:
-    key = display_path(f.path)
-    if record is not None and record.size == f.size and record.mtime_ns == f.mtime_ns:
+    f, key = plan.file, plan.key
+    moved = record is not None and (record.source, record.root) != (plan.source, plan.root)
+    if record is not None and not moved and record.same_stat(f):
         report.unchanged += 1
         return
     try:
         with open(f.path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        report.problems.append(f"{key}: {exc.strerror or exc}")
+        report.problems.append(f"{display_path(f.path)}: {exc.strerror or exc}")
         return
     sha = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if record is not None and record.sha == sha:
-        # Touched but identical: remember the new mtime, keep the paragraphs.
+    if record is not None and not moved and record.sha == sha:
+        # Touched but identical: remember the new stat, keep the paragraphs.
         _write_record(
-            writer, key, _record(f, sha, record.title, record.paragraphs, record.encoding)
+            writer, key, _record(plan, sha, record.title, record.paragraphs, record.encoding)
         )
         report.unchanged += 1
         report.refreshed += 1
@@ -258,7 +338,7 @@ def _index_file(
     except BinaryFile:
         decoded = None
     chunks = (
-        list(iter_chunks(decoded.text, f.source, key, markdown=f.path.lower().endswith(".md")))
+        list(iter_chunks(decoded.text, plan.source, key, markdown=f.path.lower().endswith(".md")))
         if decoded is not None
         else []
     )
@@ -273,12 +353,14 @@ def _index_file(
     if decoded.legacy:
         report.other_encoding += 1
         if decoded.encoding == "latin-1":
-            report.problems.append(f"{key}: encoding not recognised, read as latin-1")
+            report.problems.append(
+                f"{display_path(f.path)}: encoding not recognised, read as latin-1"
+            )
     for chunk in chunks:
         _add_chunk(writer, chunk)
     report.paragraphs += len(chunks)
     title = chunks[0].text[:120]
-    _write_record(writer, key, _record(f, sha, title, len(chunks), decoded.encoding))
+    _write_record(writer, key, _record(plan, sha, title, len(chunks), decoded.encoding))
     if record is None:
         report.added += 1
     else:
@@ -289,11 +371,22 @@ def _add_chunk(writer: SegmentWriter, chunk: Chunk) -> None:
     writer.add_document(**chunk_fields(chunk))
 
 
-def _record(f: SourceFile, sha: str, title: str, paragraphs: int, encoding: str) -> FileRecord:
+def _record(plan: _Planned, sha: str, title: str, paragraphs: int, encoding: str) -> FileRecord:
+    f = plan.file
     return FileRecord(
-        f.path, f.root, f.source, f.size, f.mtime_ns, sha, title, paragraphs, encoding
+        os.path.realpath(f.path),
+        plan.root,
+        plan.source,
+        f.size,
+        f.mtime_ns,
+        sha,
+        title,
+        paragraphs,
+        encoding,
+        f.ino,
+        f.ctime_ns,
     )
 
 
 def _write_record(writer: SegmentWriter, key: str, record: FileRecord) -> None:
-    writer.update_document(file_path=key, file_root=record.root, file_meta=record.meta())
+    writer.update_document(file_path=key, file_root=path_key(record.root), file_meta=record.meta())

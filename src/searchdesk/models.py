@@ -160,6 +160,10 @@ class IndexReport:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     """One line per file that could not be read."""
+    vanished: list[str] = field(default_factory=list)
+    """Indexed folders that no longer exist (their files left the index)."""
+    committed: bool = True
+    """False when ``strict`` found problems and nothing was written."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -83,7 +83,7 @@ class FrenchText(TEXT):
 
 
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def chunk_fields(chunk: Chunk) -> dict[str, Any]:

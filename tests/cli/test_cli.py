@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
-S004 = "004_58e2441d30baac30.txt"
+S004 = "seeds/004_58e2441d30baac30.txt"
 
 
 def run(

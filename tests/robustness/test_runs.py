@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -19,24 +18,10 @@ from searchdesk.errors import IndexWriteError
 from searchdesk.indexer import build_index
 
 from ..cli.test_cli import SEEDS, run
+from .conftest import UNIQUE
 
-UNIQUE = "zygomorphe"
 #: A query on the seeds only (the big corpus reuses the seeds' words).
-SEEDS_QUERY = "source:004_58e2441d30baac30.txt article 5"
-
-
-@pytest.fixture(scope="module")
-def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """About 5 MB of French-like text: long enough to interrupt, multiprocess path."""
-    folder = tmp_path_factory.mktemp("big")
-    words = " ".join(p.read_text(encoding="utf-8") for p in SEEDS.iterdir()).split()
-    rng = random.Random(7)
-    for i in range(160):
-        paras = [" ".join(rng.choices(words, k=120)) + "." for _ in range(40)]
-        if i == 150:
-            paras.append(f"Le mot {UNIQUE} n'apparaît qu'ici.")
-        (folder / f"doc{i:03d}.txt").write_text("\n\n".join(paras) + "\n", encoding="utf-8")
-    return folder
+SEEDS_QUERY = "source:seeds/004_58e2441d30baac30.txt article 5"
 
 
 def start(*args: str) -> subprocess.Popen[str]:
@@ -251,7 +236,7 @@ def test_index_folder_without_marker_is_refused(tmp_path: Path) -> None:
     (index_dir / store.MARKER).unlink()
     done = run("--index", str(index_dir), "query", "paix")
     assert done.returncode == 2
-    assert "did not create" in done.stderr
+    assert "without a searchdesk marker" in done.stderr
 
 
 def test_a_failing_worker_process_fails_the_run_instead_of_losing_paragraphs(

@@ -12,7 +12,7 @@ from searchdesk.indexer import build_index
 from searchdesk.tui.app import SearchdeskApp, make_app
 from searchdesk.tui.screens import DetailScreen, HelpModal, NoIndexScreen
 
-S002 = "002_69bb2a699ee90d40.txt"
+S002 = "seeds/002_69bb2a699ee90d40.txt"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 

@@ -9,10 +9,10 @@ import pytest
 from searchdesk.errors import QuerySyntaxError
 from searchdesk.searcher import SearchIndex
 
-S004 = "004_58e2441d30baac30.txt"
-S000 = "000_3c61d84c98e9853d.txt"
-S001 = "001_0d7a7954c6adc04e.txt"
-S003 = "003_4bb2eacd3f5803ba.txt"
+S004 = "seeds/004_58e2441d30baac30.txt"
+S000 = "seeds/000_3c61d84c98e9853d.txt"
+S001 = "seeds/001_0d7a7954c6adc04e.txt"
+S003 = "seeds/003_4bb2eacd3f5803ba.txt"
 
 
 @pytest.fixture(scope="module")
