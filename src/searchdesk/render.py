@@ -3,19 +3,25 @@
 Document text is never interpreted: control characters (escape sequences
 included) are removed before anything reaches the terminal, and no markup
 language is involved (colour is written as ANSI codes around plain text).
+Names (sources, paths) are escaped by :func:`~searchdesk.paths.display_path`,
+so a file name can neither forge a line nor hide its own characters. No
+write can fail on encoding: what is rendered holds no undecodable byte, and
+:func:`configure_output` makes the streams escape what their encoding lacks.
 Rich is imported only for the indexing progress bar, and only on a terminal.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
 from .highlight import segments, snippet
 from .models import Hit, IndexProgress, IndexReport, IndexStats, SearchResult
-from .sanitize import sanitize
+from .paths import display_path
+from .sanitize import escape_char, sanitize, sanitize_line
 
 SNIPPET_CHARS = 320
 PLAIN_MARK = "**"
@@ -47,9 +53,9 @@ class Style:
 
 
 def render_hit(hit: Hit, style: Style) -> str:
-    lines = [f"{style.source(sanitize(hit.source))}:{style.line(str(hit.line))}"]
+    lines = [f"{style.source(display_path(hit.source))}:{style.line(str(hit.line))}"]
     if hit.heading:
-        lines[0] += "  " + style.heading(sanitize(hit.heading))
+        lines[0] += "  " + style.heading(sanitize_line(hit.heading))
     snip = snippet(hit.text, hit.highlights, SNIPPET_CHARS)
     body = "".join(
         style.match(sanitize(seg.text)) if seg.matched else sanitize(seg.text)
@@ -58,7 +64,7 @@ def render_hit(hit: Hit, style: Style) -> str:
     body = ("…" if snip.clipped_start else "") + body + ("…" if snip.clipped_end else "")
     lines.append("  " + body)
     if hit.also_in:
-        where = ", ".join(f"{sanitize(loc.source)}:{loc.line}" for loc in hit.also_in[:3])
+        where = ", ".join(f"{display_path(loc.source)}:{loc.line}" for loc in hit.also_in[:3])
         more = f" and {len(hit.also_in) - 3} more" if len(hit.also_in) > 3 else ""
         count = len(hit.also_in)
         noun = "location" if count == 1 else "locations"
@@ -71,7 +77,7 @@ def render_result(result: SearchResult, style: Style) -> str:
     blocks = [render_hit(hit, style) for hit in result.hits]
     if result.facets:
         facets = "  ".join(
-            f"{style.source(sanitize(name))} {count}" for name, count in result.facets.items()
+            f"{style.source(display_path(name))} {count}" for name, count in result.facets.items()
         )
         blocks.append(f"sources: {facets}")
     shown = len(result.hits)
@@ -81,8 +87,51 @@ def render_result(result: SearchResult, style: Style) -> str:
     return "\n\n".join(blocks)
 
 
+#: What :func:`render_json` escapes after ``json.dumps`` (which leaves these
+#: raw): DEL, C1 controls, bidi marks and overrides, line separators, and
+#: lone surrogates. They only ever occur inside JSON strings.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        # Not a character: the text \xNN, whose JSON starts with an escaped backslash.
+        return "\\" + escape_char(char)
+    return f"\\u{ord(char):04x}"
+
+
 def render_json(result: SearchResult) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False)
+    r"""One JSON object: always valid UTF-8, and inert in a terminal.
+
+    Strings are the engine's, unescaped beyond JSON's rules, except that DEL,
+    C1 controls and bidi/line-separator characters are written as ``\uXXXX``
+    escapes (same string once parsed), and a lone surrogate (an undecodable
+    byte of a file name or of the query, as :func:`os.fsdecode` keeps it),
+    which UTF-8 cannot encode and strict parsers refuse as ``\udcXX``, is
+    written as the text ``\xNN``, as the human output shows it.
+    """
+    return _JSON_UNSAFE.sub(_json_escape, json.dumps(result.to_dict(), ensure_ascii=False))
+
+
+def configure_output(stdout: TextIO, stderr: TextIO, *, json_output: bool = False) -> None:
+    """Make printing never raise ``UnicodeEncodeError``, whatever the locale.
+
+    A character the stream's encoding lacks (``é`` under ``LC_ALL=C`` with
+    ``PYTHONUTF8=0``, a lone surrogate under ``PYTHONIOENCODING=utf-8:strict``)
+    is written as a backslash escape instead. JSON output is UTF-8 whatever
+    the locale (RFC 8259 requires it; :func:`render_json` only ever emits
+    characters UTF-8 can encode). Streams that cannot be reconfigured (a
+    ``StringIO`` in tests) are left alone.
+    """
+    for stream in (stdout, stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        if stream is stdout and json_output:
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+        else:
+            reconfigure(errors="backslashreplace")
 
 
 def render_report(report: IndexReport) -> str:
@@ -117,7 +166,7 @@ def render_stats(stats: IndexStats, index_dir: str) -> str:
     )
     return "\n".join(
         [
-            f"index:                {sanitize(index_dir)}",
+            f"index:                {display_path(index_dir)}",
             f"files:                {stats.files}",
             f"paragraphs:           {stats.paragraphs}",
             f"distinct paragraphs:  {stats.distinct_paragraphs}",
