@@ -146,7 +146,7 @@ def build_index(
     ) as update:
         if not folders:
             folders = [Path(r) for r in sorted(update.roots)]
-        if not update.roots:
+        if not update.roots and not forgotten:
             raise UsageError("no folder to index: run `searchdesk index DIR`")
         changed = _update(update, folders, report, progress, strict or None)
         if changed is None:

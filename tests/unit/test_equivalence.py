@@ -67,7 +67,7 @@ def test_parallel_build_matches_single_process(
 def test_incremental_build_matches_fresh_build(
     reference: list[tuple[object, ...]], tmp_path: Path
 ) -> None:
-    docs = tmp_path / "docs"
+    docs = tmp_path / "seeds"  # same label as the reference: seeds/…
     docs.mkdir()
     files = sorted(SEEDS.iterdir())
     index_dir = tmp_path / "index"

@@ -44,7 +44,7 @@ def test_adjacent_words_outrank_scattered_ones(tmp_path: Path) -> None:
     (docs / "b.txt").write_text("Une paix durable.\n")
     build_index([docs], tmp_path / "ix")
     with SearchIndex(tmp_path / "ix") as other:
-        assert [h.source for h in other.search("paix durable").hits] == ["b.txt", "a.txt"]
+        assert [h.source for h in other.search("paix durable").hits] == ["docs/b.txt", "docs/a.txt"]
 
 
 def test_repeated_paragraphs_collapse(ix: SearchIndex) -> None:
@@ -124,7 +124,7 @@ def test_document_and_sources(ix: SearchIndex) -> None:
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
     assert chunks[hit.ordinal].text == hit.text
     infos = {i.source: i for i in ix.sources()}
-    assert set(infos) == {f.name for f in (Path(__file__).parents[2] / "seeds").iterdir()}
+    assert set(infos) == {f"seeds/{f.name}" for f in (Path(__file__).parents[2] / "seeds").iterdir()}
     assert infos[S004].title.startswith("Trump propose à Zelensky")
 
 
