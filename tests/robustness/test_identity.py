@@ -27,7 +27,7 @@ def test_undecodable_name_and_its_printable_lookalike_are_two_files(tmp_path: Pa
     docs.mkdir()
     raw = os.fsencode(docs) + b"/caf\xe9.txt"
     with open(raw, "wb") as fh:
-        fh.write("Le premier texte parle de girafes.\n".encode())
+        fh.write(b"Le premier texte parle de girafes.\n")
     (docs / "caf\\xe9.txt").write_text("Le second texte parle de zèbres.\n")
     index_dir = tmp_path / "index"
     assert build_index([docs], index_dir).added == 2

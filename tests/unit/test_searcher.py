@@ -124,7 +124,8 @@ def test_document_and_sources(ix: SearchIndex) -> None:
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
     assert chunks[hit.ordinal].text == hit.text
     infos = {i.source: i for i in ix.sources()}
-    assert set(infos) == {f"seeds/{f.name}" for f in (Path(__file__).parents[2] / "seeds").iterdir()}
+    seeds = Path(__file__).parents[2] / "seeds"
+    assert set(infos) == {f"seeds/{f.name}" for f in seeds.iterdir()}
     assert infos[S004].title.startswith("Trump propose à Zelensky")
 
 
