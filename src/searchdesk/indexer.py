@@ -11,7 +11,6 @@ index as it was.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -23,8 +22,8 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from . import store
-from .chunking import iter_chunks
-from .documents import BinaryFile, SourceFile, decode, walk
+from .chunking import iter_line_chunks
+from .documents import BinaryFile, FileChanged, Scanned, SourceFile, read_lines, scan, walk
 from .errors import (
     UsageError,
 )
@@ -174,17 +173,6 @@ def _count_chunks(ix: FileIndex) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class _TmpFile:
-    root: str
-    path: str
-    source: str
-    size: int
-    mtime_ns: int
-    ino: int
-    ctime_ns: int
-
-
-@dataclass(frozen=True, slots=True)
 class _Planned:
     """A file found on disk, with its key and the indexed folder it belongs to."""
 
@@ -229,9 +217,7 @@ def _update(
         report.skipped += found.skipped
         report.problems.extend(found.problems)
         for f in found.files:
-            real = os.path.realpath(f.path)
-            _st = os.stat(f.path)  # TEMP until walk gives ino/ctime
-            f = _TmpFile(f.root, f.path, f.source, f.size, f.mtime_ns, _st.st_ino, _st.st_ctime_ns)  # type: ignore[assignment]
+            real = f.real
             key = path_key(real)
             if key in planned:
                 continue  # the same file through another folder or a symlink
@@ -313,54 +299,63 @@ def _index_file(
     record: FileRecord | None,
     report: IndexReport,
 ) -> None:
+    """Read one file as a stream (bounded memory, any size) and write its paragraphs."""
     f, key = plan.file, plan.key
     moved = record is not None and (record.source, record.root) != (plan.source, plan.root)
     if record is not None and not moved and record.same_stat(f):
         report.unchanged += 1
         return
+    name = display_path(f.path)
     try:
-        with open(f.path, "rb") as fh:
-            data = fh.read()
+        scanned: Scanned | None = scan(f.path)
+    except BinaryFile:
+        scanned = None
     except OSError as exc:
-        report.problems.append(f"{display_path(f.path)}: {exc.strerror or exc}")
+        report.problems.append(f"{name}: {exc.strerror or exc}")
         return
-    sha = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if record is not None and not moved and record.sha == sha:
+    if scanned is not None and record is not None and not moved and record.sha == scanned.digest:
         # Touched but identical: remember the new stat, keep the paragraphs.
         _write_record(
-            writer, key, _record(plan, sha, record.title, record.paragraphs, record.encoding)
+            writer,
+            key,
+            _record(plan, scanned.digest, record.title, record.paragraphs, record.encoding),
         )
         report.unchanged += 1
         report.refreshed += 1
         return
-    try:
-        decoded = decode(data)
-    except BinaryFile:
-        decoded = None
-    chunks = (
-        list(iter_chunks(decoded.text, plan.source, key, markdown=f.path.lower().endswith(".md")))
-        if decoded is not None
-        else []
-    )
     if record is not None:
         _delete_file(writer, key)
-    if not chunks:
+    count, title = 0, ""
+    if scanned is not None:
+        lines = read_lines(f.path, scanned)
+        markdown = f.path.lower().endswith(".md")
+        try:
+            for chunk in iter_line_chunks(
+                lines, plan.source, key, width=scanned.width, markdown=markdown
+            ):
+                if not count:
+                    title = chunk.text[:120]
+                _add_chunk(writer, chunk)
+                count += 1
+        except FileChanged:
+            # What was read stays; the record's stat differs, so the next run reads it again.
+            report.problems.append(
+                f"{name}: changed while being read; run `searchdesk index` again"
+            )
+        except OSError as exc:
+            report.problems.append(f"{name}: {exc.strerror or exc}")
+    if not count:
         report.skipped += 1
         if record is not None:
             report.removed += 1
         return
-    assert decoded is not None
-    if decoded.legacy:
+    assert scanned is not None
+    if scanned.legacy:
         report.other_encoding += 1
-        if decoded.encoding == "latin-1":
-            report.problems.append(
-                f"{display_path(f.path)}: encoding not recognised, read as latin-1"
-            )
-    for chunk in chunks:
-        _add_chunk(writer, chunk)
-    report.paragraphs += len(chunks)
-    title = chunks[0].text[:120]
-    _write_record(writer, key, _record(plan, sha, title, len(chunks), decoded.encoding))
+    if scanned.warning:
+        report.problems.append(f"{name}: {scanned.warning}")
+    report.paragraphs += count
+    _write_record(writer, key, _record(plan, scanned.digest, title, count, scanned.encoding))
     if record is None:
         report.added += 1
     else:
@@ -374,7 +369,7 @@ def _add_chunk(writer: SegmentWriter, chunk: Chunk) -> None:
 def _record(plan: _Planned, sha: str, title: str, paragraphs: int, encoding: str) -> FileRecord:
     f = plan.file
     return FileRecord(
-        os.path.realpath(f.path),
+        f.real,
         plan.root,
         plan.source,
         f.size,

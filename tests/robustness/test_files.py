@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 from pathlib import Path
 from typing import Any
@@ -107,7 +106,7 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(
     docs.mkdir()
     (docs / "secret.txt").write_text("Un secret.\n", encoding="utf-8")
     (docs / "public.txt").write_text("Un texte public.\n", encoding="utf-8")
-    real_open = builtins.open
+    real_open = os.open
 
     def guarded_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         if str(file).endswith("secret.txt"):
@@ -115,7 +114,7 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(
         return real_open(file, *args, **kwargs)
 
     # Root reads any file whatever its mode, so the refusal is injected.
-    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     report = build_index([docs], tmp_path / "index")
     assert report.added == 1
     assert len(report.problems) == 1 and "secret.txt: Permission denied" in report.problems[0]

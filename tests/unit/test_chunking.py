@@ -1,13 +1,30 @@
-"""The paragraph chunker on each layout found in real data, with line numbers."""
+"""The paragraph chunker on each layout found in real data, with line numbers;
+the streaming chunker against the whole-text one it replaced; linear time."""
 
 from __future__ import annotations
 
+import itertools
+import random
+import re
 import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from searchdesk.chunking import MAX_CHUNK_CHARS, digest, iter_chunks
+from searchdesk.chunking import (
+    MAX_CHUNK_CHARS,
+    WRAP_MAX_WIDTH,
+    _markdown_heading,
+    digest,
+    iter_chunks,
+    iter_line_chunks,
+    wrap_width,
+)
+from searchdesk.models import Chunk
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MAN_FR = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "man-fr.tar.xz"
@@ -138,3 +155,274 @@ def test_man_page_from_the_real_corpus(tmp_path: Path) -> None:
     for c in result:
         first_word = c.text.split()[0]
         assert first_word in lines[c.line - 1], (c.line, c.text[:40])
+
+
+# --- The streaming chunker against the whole-text one it replaced -------------------
+#
+# The whole-text chunker that the streaming one replaced (as of fc215d7:
+# `_paragraphs` over all lines, then the pieces), condensed but with the same
+# rules, kept as the reference: the streaming one must give the same chunks. Its
+# heading expression backtracks badly on long runs of spaces, so it is only fed
+# short lines.
+
+_REF_BULLET = re.compile(r"\s*(?:[-*+•–]|\d{1,3}[.)])\s+\S")
+_REF_MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_REF_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_REF_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
+_REF_END = (".", "!", "?", "…", ";", ",", ":")
+
+
+@dataclass
+class _RefPara:
+    text: str
+    line: int
+    indent: int
+    line_offsets: list[tuple[int, int]]
+    markdown_heading: bool = False
+
+
+def reference_chunks(text: str, source: str, path: str, markdown: bool = False) -> list[Chunk]:
+    """The chunks of ``text`` as the whole-text chunker gave them."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    lengths = sorted(len(line) for line in lines if line.strip())
+    width = None
+    if len(lengths) >= 3:
+        p95 = lengths[int(0.95 * (len(lengths) - 1))]
+        width = p95 if p95 <= WRAP_MAX_WIDTH else None
+    paras: list[_RefPara] = []
+    current: list[tuple[int, str]] = []
+
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip())
+
+    def flush() -> None:
+        if not current:
+            return
+        parts: list[str] = []
+        offsets: list[tuple[int, int]] = []
+        pos = 0
+        for number, line in current:
+            piece = _REF_SPACES.sub(" ", line.strip())
+            if parts:
+                pos += 1
+            offsets.append((pos, number))
+            parts.append(piece)
+            pos += len(piece)
+        paras.append(_RefPara(" ".join(parts), current[0][0], indent(current[0][1]), offsets))
+        current.clear()
+
+    def continues(prev: str, line: str) -> bool:
+        if width is None or _REF_BULLET.match(line):
+            return False
+        if len(prev) < 0.6 * width:
+            return False
+        if indent(line) != indent(prev):
+            return bool(_REF_BULLET.match(prev)) and indent(line) > indent(prev)
+        return True
+
+    prev = ""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            flush()
+            prev = ""
+            continue
+        if markdown:
+            m = _REF_MD_HEADING.match(line)
+            if m:
+                flush()
+                paras.append(_RefPara(m.group(2), number, 0, [(0, number)], True))
+                prev = ""
+                continue
+        if current and not continues(prev, line):
+            flush()
+        current.append((number, line))
+        prev = line
+    flush()
+
+    def heading_like(p: _RefPara) -> bool:
+        return len(p.line_offsets) == 1 and len(p.text) <= 100 and not p.text.endswith(_REF_END)
+
+    def cut_point(text: str, start: int, end: int) -> int:
+        window = text[start:end]
+        last = None
+        for m in _REF_SENTENCE_SPLIT.finditer(window):
+            last = m
+        if last is not None and last.start() > MAX_CHUNK_CHARS // 4:
+            return start + last.end()
+        space = window.rfind(" ")
+        if space > MAX_CHUNK_CHARS // 4:
+            return start + space + 1
+        return end
+
+    def split_long(p: _RefPara) -> Iterator[tuple[str, int]]:
+        if len(p.text) <= MAX_CHUNK_CHARS:
+            yield p.text, p.line
+            return
+        start = 0
+        while start < len(p.text):
+            end = start + MAX_CHUNK_CHARS
+            end = len(p.text) if end >= len(p.text) else cut_point(p.text, start, end)
+            piece = p.text[start:end].strip()
+            if piece:
+                line = p.line
+                for offset, number in p.line_offsets:
+                    if offset > start:
+                        break
+                    line = number
+                yield piece, line
+            start = end
+
+    out: list[Chunk] = []
+    heading: str | None = None
+    for i, para in enumerate(paras):
+        if not any(ch.isalnum() for ch in para.text):
+            continue
+        nxt = paras[i + 1] if i + 1 < len(paras) else None
+        is_heading = (
+            nxt is not None
+            and heading_like(para)
+            and (not heading_like(nxt) or nxt.indent > para.indent)
+        )
+        if para.markdown_heading or is_heading:
+            out.append(
+                Chunk(source, path, para.line, len(out), None, para.text, digest(para.text), True)
+            )
+            heading = para.text
+            continue
+        for piece, first in split_long(para):
+            out.append(Chunk(source, path, first, len(out), heading, piece, digest(piece)))
+    return out
+
+
+_LINE_PARTS = [
+    "Titre",
+    "DESCRIPTION",
+    "       ",
+    "  ",
+    "\t",
+    "- ",
+    "* ",
+    "12. ",
+    "# ",
+    "## ",
+    "####### ",
+    " ##",
+    "#",
+    "mot ",
+    "Une phrase courte. ",
+    "Une phrase qui continue, ",
+    "fin.",
+    "é",
+    "e\u0301",
+    "\u00a0",
+    "—",
+    "|",
+    "---",
+    "x" * 60,
+    "lorem ipsum dolor sit amet " * 3,
+]
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    """Texts mixing the layouts: blank lines, wrapped lines, bullets, headings."""
+    lines = draw(
+        st.lists(
+            st.lists(st.sampled_from(_LINE_PARTS), max_size=6).map("".join),
+            max_size=60,
+        )
+    )
+    if draw(st.booleans()):
+        # A long paragraph somewhere, to exercise the pieces.
+        at = draw(st.integers(0, len(lines)))
+        lines[at:at] = ["Une phrase assez longue, avec des mots. " * 2] * draw(st.integers(0, 120))
+    return "\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(), st.booleans())
+def test_streaming_chunker_equals_the_whole_text_one(text: str, markdown: bool) -> None:
+    assert list(iter_chunks(text, "s", "/p", markdown)) == reference_chunks(
+        text, "s", "/p", markdown
+    )
+
+
+def test_markdown_heading_equals_the_old_expression() -> None:
+    """Every line of up to 6 characters over the characters that matter."""
+    alphabet = "# \tx\u00a0."
+    for n in range(1, 7):
+        for chars in itertools.product(alphabet, repeat=n):
+            line = "".join(chars).rstrip()
+            if not line:
+                continue
+            m = _REF_MD_HEADING.match(line)
+            assert _markdown_heading(line) == (m.group(2) if m else None), repr(line)
+
+
+def test_markdown_heading_longer_than_a_chunk_is_body_text() -> None:
+    title = "mot " * 600
+    result = chunks(f"# {title}\n\nSuite.\n", markdown=True)
+    assert all(len(t) <= MAX_CHUNK_CHARS for _l, _h, t in result)
+    assert result[0][2].startswith("# mot mot")
+    assert result[-1] == (3, None, "Suite.")
+
+
+def test_wrap_width_is_the_95th_percentile_of_non_blank_lines() -> None:
+    rnd = random.Random(5)
+    for _ in range(200):
+        lines = [
+            " " * rnd.randint(0, 3) + "x" * rnd.randint(0, 140) for _ in range(rnd.randint(0, 40))
+        ]
+        lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+        expected = None
+        if len(lengths) >= 3:
+            p95 = lengths[int(0.95 * (len(lengths) - 1))]
+            expected = p95 if p95 <= WRAP_MAX_WIDTH else None
+        assert wrap_width(lines) == expected
+
+
+def test_a_paragraph_that_never_ends_is_cut_as_it_comes() -> None:
+    """Hard-wrapped lines with no blank line, from an endless source: pieces come
+    after a bounded number of lines, each with the line it starts on."""
+    line = "Une ligne de texte coupée à la largeur du fichier, sans ligne vide."
+    bound = 200 * MAX_CHUNK_CHARS // len(line) + 2000
+
+    def endless() -> Iterator[tuple[int, str]]:
+        for number in itertools.count(1):
+            assert number <= bound, "the paragraph is being held whole"
+            yield number, line
+
+    pieces = list(itertools.islice(iter_line_chunks(endless(), "s", "/p", width=len(line)), 200))
+    assert [c.ordinal for c in pieces] == list(range(200))
+    offset = 0  # where each piece starts in the joined paragraph
+    for c in pieces:
+        assert len(c.text) <= MAX_CHUNK_CHARS and c.text.endswith(".")
+        assert c.line == offset // (len(line) + 1) + 1
+        offset += len(c.text) + 1
+
+
+def test_pieces_of_a_paragraph_without_letters_wait_for_one() -> None:
+    rule = "= " * 35
+    text = "\n".join([rule] * 200 + ["= = = mot = = ="]) + "\n"
+    assert chunks(text) == [(c.line, c.heading, c.text) for c in reference_chunks(text, "s", "/p")]
+    assert len(chunks(text)) > 1
+    assert chunks("\n".join([rule] * 200)) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# a" + "\t" * 4000 + "x",
+        "# a" + " " * 12000 + "x",
+        "#" + " " * 12000 + "#" * 3000 + " " * 12000 + "x",
+        " " * 12000 + "- " + " " * 12000,
+        "1" * 12000 + ". " + " " * 12000 + "x",
+        "." + " " * 12000 + "x" + ". " * 6000,
+    ],
+)
+def test_adversarial_lines_chunk_in_linear_time(line: str) -> None:
+    """A backtracking expression would hang here (minutes to hours), not fail."""
+    for markdown in (False, True):
+        text = "Titre\n\n" + line + "\n" + line + "\n"
+        result = list(iter_chunks(text, "s", "/p", markdown))
+        assert all(len(c.text) <= MAX_CHUNK_CHARS for c in result if not c.is_heading)
