@@ -8,6 +8,13 @@ leaves this module.
 Ranking is BM25F; a query of several plain words also scores, optionally, the
 same words as a phrase (slop 1), so paragraphs where they stand together rank
 first. Paragraphs with the same digest collapse into one hit (``also_in``).
+
+Every search runs under a :class:`_Budget`: wildcards, prefixes, fuzzy words
+and ranges expand to a bounded number of words, and the whole search to a
+bounded time, polled inside the loops that do the work (expansion scans,
+posting reads, the matcher the collector drives), where ``should_stop`` is
+polled too. A query that outgrows its budget gets a one-line
+:class:`QueryTooBroad`, not a silently truncated answer.
 """
 
 from __future__ import annotations
@@ -22,12 +29,19 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from whoosh import index as whoosh_index
+from whoosh import matching
 from whoosh import query as wq
+from whoosh.filedb.filestore import StorageError
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.qparser import FieldsPlugin, FuzzyTermPlugin, QueryParser, SingleQuotePlugin
-from whoosh.reading import IndexReader
+from whoosh.query.wrappers import WrappingQuery
+from whoosh.reading import CorruptIndexError, ReaderClosed
+from whoosh.support.levenshtein import distance
 
 from . import docmap, store
 from .analysis import french_analyzer, normalize, stem
@@ -35,7 +49,7 @@ from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError, SearchdeskError
 from .highlight import match_spans
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
-from .schema import file_records, stored_chunk
+from .schema import file_records, make_schema, stored_chunk
 
 BODY = "body"
 SPELL = "spell_body"
@@ -43,20 +57,35 @@ SPELL = "spell_body"
 PHRASE_BOOST = 2.0
 #: At most this many other locations are listed for a collapsed hit.
 MAX_ALSO_IN = 50
-#: A prefix expands to at most this many terms (the most frequent).
-MAX_PREFIX_TERMS = 128
+#: One wildcard, prefix, fuzzy word or range may match at most this many
+#: index words; beyond, the query is refused as too broad (never truncated).
+#: ``re*``, the broadest two-letter prefix of man-fr, matches 838.
+MAX_EXPANSION = 4000
+#: All the patterns of one query together match at most this many words.
+MAX_EXPANSION_TOTAL = 10000
+#: CPU seconds one search may take (parse, expansion, matching, hits) before
+#: it stops with :class:`QueryTooBroad`; overridable per call (``time_budget``).
+SEARCH_SECONDS = 3.0
+#: Attempts at a read that fails while a writer commits or switches
+#: generations, the marker read again before each retry.
+READ_ATTEMPTS = 4
+#: Pause before the n-th retry: n times this, in seconds.
+RETRY_PAUSE = 0.05
 #: Stands for a protected ``word*`` while Whoosh parses the query.
 PLACEHOLDER = "90210424242"
 #: A plain word followed by ``*`` (not inside a field name or a wildcard).
 _PREFIX = re.compile(r"(^|[\s(\"])(\w+(?:['’‘ʼ]\w+)*)\*(?=$|[\s)\"])")
 #: Longest query accepted (characters).
 MAX_QUERY_CHARS = 2000
+#: A query with more unknown words than this gets no "did you mean".
+MAX_SUGGESTED_WORDS = 8
 #: The last word is matched as a prefix only from this many letters on.
 MIN_PREFIX_CHARS = 2
 
 _WORD = re.compile(r"\w+(?:['’‘ʼ]\w+)*", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-#: What reading a truncated or incomplete Whoosh index raises.
+#: What reading a truncated or incomplete Whoosh index raises, or one whose
+#: files a writer removed after a ``--rebuild`` (``EmptyIndexError``).
 READ_ERRORS = (
     OSError,
     EOFError,
@@ -66,6 +95,11 @@ READ_ERRORS = (
     struct.error,
     pickle.UnpicklingError,
     zlib.error,
+    whoosh_index.IndexError,
+    ReaderClosed,
+    CorruptIndexError,
+    StorageError,
+    FileFormatError,
 )
 #: Fields a query may name (``source:NAME``, ``path:/abs/path``, ``body:word``).
 SEARCHABLE_FIELDS = {"body", "source", "path"}
@@ -78,81 +112,212 @@ class SearchCancelled(Exception):
     """Raised inside :meth:`SearchIndex.search` when ``should_stop`` says so."""
 
 
+class QueryTooBroad(QuerySyntaxError):
+    """The query matches too many words, or runs longer than its time budget.
+
+    A subclass of :class:`QuerySyntaxError`: front ends show it as one line
+    (exit 2), like any query the user has to rewrite.
+    """
+
+
 def _never() -> bool:
     return False
 
 
+_T = TypeVar("_T")
+_Postings = tuple["array[int]", "array[float]"]
+
+
+class _Budget:
+    """One search's limits: its time, its expanded words, the caller's cancel.
+
+    Whoosh's loops never look at a clock, so searchdesk ticks the budget from
+    the loops it controls (expansion scans, posting reads, the matcher the
+    collector drives): a runaway query stops within a few hundred steps of
+    its deadline or of ``should_stop`` turning True, not after it has
+    finished. Time is the searching thread's CPU time: it measures the work a
+    query costs, so a machine busy with other things slows a search down but
+    does not make it "too broad".
+    """
+
+    __slots__ = ("_ticks", "deadline", "postings", "seconds", "should_stop", "words")
+
+    def __init__(self, seconds: float, should_stop: Callable[[], bool] = _never) -> None:
+        self.seconds = seconds
+        self.deadline = time.thread_time() + seconds
+        self.should_stop = should_stop
+        self.words = 0
+        self._ticks = 0
+        #: Postings read by :class:`_Expanded` matchers, for the rest of the search
+        #: (keyed by the segment reader itself: its ``id`` could be reused).
+        self.postings: dict[tuple[Any, str, bytes, bool], _Postings] = {}
+
+    def check(self) -> None:
+        """Raise if the caller gave up or the time is spent."""
+        if self.should_stop():
+            raise SearchCancelled
+        if time.thread_time() > self.deadline:
+            raise QueryTooBroad(
+                f"query too slow: stopped after {self.seconds:g} s of work; be more specific"
+                " (fewer or longer wildcards, prefixes or fuzzy words)"
+            )
+
+    def tick(self) -> None:
+        """One step of work; every 256th step checks the clock and ``should_stop``."""
+        self._ticks += 1
+        if not self._ticks & 0xFF:
+            self.check()
+
+    def spend_words(self, count: int) -> None:
+        self.words += count
+        if self.words > MAX_EXPANSION_TOTAL:
+            raise QueryTooBroad(
+                f"query too broad: its wildcards, prefixes and fuzzy words match more than"
+                f" {MAX_EXPANSION_TOTAL} words in all; be more specific"
+            )
+
+
+@dataclass(eq=False)
+class _Generation:
+    """One opened index and its pooled searchers (dropped together on a switch)."""
+
+    ix: Any
+    marker: store.Marker
+    idle: list[Any] = field(default_factory=list)
+
+
 class SearchIndex:
-    """An open index, ready to answer queries from any thread."""
+    """An open index, ready to answer queries from any thread.
+
+    It follows the writers of other processes: each read first compares the
+    marker with the one it opened (:meth:`refresh`), and a read that fails
+    because a writer switched generations under it is retried on what the
+    marker names then, so callers see the old or the new index, never an
+    error in between.
+    """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self._ix, self.marker = store.open_index(index_dir)
-        self._analyzer = french_analyzer()
-        self._parser = _make_parser(self._ix.schema)
-        self._idle: list[Any] = []
         self._lock = threading.Lock()
+        self._reopening = threading.Lock()
+        self._dm_lock = threading.Lock()
+        self._current = _Generation(*_open(index_dir))
+        self._analyzer = french_analyzer()
+        # searchdesk's own schema, the index's (the marker vouches for the
+        # version): ``ix.schema`` would read the TOC again, which a writer may
+        # have removed since the index was opened.
+        schema = make_schema()
+        self._parser = _make_parser(schema)
+        self._fields = frozenset(schema.names())
         self._dm: DocMap | None = None
+
+    @property
+    def marker(self) -> store.Marker:
+        """The marker of the generation answering now."""
+        return self._current.marker
 
     def close(self) -> None:
         with self._lock:
-            for s in self._idle:
-                s.close()
-            self._idle.clear()
-        self._ix.close()
+            current = self._current
+            idle, current.idle = current.idle, []
+        for s in idle:
+            s.close()
+        current.ix.close()
 
-    def _follow_rebuild(self) -> None:
-        """Switch to the new generation after a ``--rebuild`` by another process.
+    def refresh(self) -> bool:
+        """Reopen the index if a writer changed it since; True if it did.
 
-        The marker is a small file: reading it per search costs well under a
-        millisecond, and a long-running app keeps working across rebuilds.
+        The marker is a small file, read in well under a millisecond: every
+        read calls this, and a front end may call it on a timer to learn that
+        the index changed (to refresh its summary and sources list). A marker
+        that cannot be read or an index that cannot be opened right now keeps
+        the open one answering; the error shows when a read really fails.
         """
         try:
             marker = store.read_marker(self.index_dir)
         except SearchdeskError:
-            return  # keep answering from what is open; the next read may fail
-        if marker.generation == self.marker.generation:
-            return
-        ix, marker = store.open_index(self.index_dir)
-        with self._lock:
-            old, self._idle = self._idle, []
-            self._ix, self.marker, self._dm = ix, marker, None
-        for s in old:
+            return False
+        if marker == self._current.marker:
+            return False
+        try:
+            self._reopen()
+        except SearchdeskError:
+            return False
+        return True
+
+    def _reopen(self) -> None:
+        """Open what the marker names now and retire the pooled searchers."""
+        with self._reopening:
+            ix, marker = store.open_index(self.index_dir)
+            with self._lock:
+                old, self._current = self._current, _Generation(ix, marker)
+                idle, old.idle = old.idle, []
+        for s in idle:
             s.close()
 
-    @contextmanager
-    def _searcher(self) -> Iterator[Any]:
-        """A pooled searcher; read failures become one-line :class:`IndexDamaged`."""
-        try:
-            with self._pooled_searcher() as s:
-                yield s
-        except READ_ERRORS as exc:
-            raise IndexDamaged(
-                f"the index at {self.index_dir} cannot be read ({type(exc).__name__});"
-                " run `searchdesk index --rebuild DIR`"
-            ) from exc
+    def _read(self, fn: Callable[[Any, store.Marker], _T]) -> _T:
+        """Run ``fn(searcher, marker)``; ride out a writer's switch, else say damaged.
+
+        A writer that commits or rebuilds removes the files of the generation
+        it replaces; a searcher opened just before can then fail to read
+        (``EmptyIndexError``, ``FileNotFoundError``…). The marker is read
+        again and the read retried a few times, briefly apart, before the
+        failure is reported as a damaged index.
+        """
+        failure: BaseException | None = None
+        for attempt in range(READ_ATTEMPTS):
+            if attempt:
+                time.sleep(RETRY_PAUSE * attempt)
+                try:
+                    self._reopen()
+                except SearchdeskError as exc:
+                    failure = exc
+                    continue
+            try:
+                with self._pooled_searcher() as (s, marker):
+                    return fn(s, marker)
+            except READ_ERRORS as exc:
+                failure = exc
+        if isinstance(failure, SearchdeskError):
+            raise failure
+        raise IndexDamaged(
+            f"the index at {self.index_dir} cannot be read ({type(failure).__name__});"
+            " run `searchdesk index --rebuild DIR`"
+        ) from failure
 
     @contextmanager
-    def _pooled_searcher(self) -> Iterator[Any]:
-        """Borrow an open Whoosh searcher (one per thread at a time).
+    def _pooled_searcher(self) -> Iterator[tuple[Any, store.Marker]]:
+        """Borrow an open Whoosh searcher (one per thread at a time) and its marker.
 
         Opening a searcher opens every segment file (tens of ms on a large
-        index), so searchers are pooled and only refreshed when the index
-        has changed since.
+        index), so searchers are pooled per generation and only refreshed
+        when the index has changed since. A searcher that failed to read is
+        closed, not pooled; one of a retired generation is closed on return.
         """
-        self._follow_rebuild()
+        self.refresh()
         with self._lock:
-            s = self._idle.pop() if self._idle else None
-            ix = self._ix
+            current = self._current
+            s = current.idle.pop() if current.idle else None
         if s is None:
-            s = ix.searcher()
+            s = current.ix.searcher()
         elif not s.up_to_date():
             s = s.refresh()
         try:
-            yield s
-        finally:
-            with self._lock:
-                self._idle.append(s)
+            yield s, current.marker
+        except READ_ERRORS:
+            s.close()
+            raise
+        except BaseException:
+            self._give_back(current, s)
+            raise
+        self._give_back(current, s)
+
+    def _give_back(self, generation: _Generation, s: Any) -> None:
+        with self._lock:
+            if generation is self._current:
+                generation.idle.append(s)
+                return
+        s.close()
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -171,6 +336,7 @@ class SearchIndex:
         prefix_last: bool = False,
         suggest: bool = True,
         should_stop: Callable[[], bool] = _never,
+        time_budget: float | None = None,
     ) -> SearchResult:
         """Run one query and return ranked, collapsed hits with facets.
 
@@ -180,16 +346,34 @@ class SearchIndex:
             sources: keep only hits in these sources (facets ignore this).
             prefix_last: also match the last word as a prefix (search as you type).
             suggest: look for a "did you mean" when a word is unknown.
-            should_stop: polled between stages; when it returns True the
-                search raises :class:`SearchCancelled` (a newer query in the
-                app makes this one useless: stop competing for the CPU).
+            should_stop: polled every few hundred steps, inside Whoosh's
+                matching too; when it returns True the search raises
+                :class:`SearchCancelled` (a newer query in the app makes this
+                one useless: stop competing for the CPU).
+            time_budget: seconds before the search stops with
+                :class:`QueryTooBroad` (default :data:`SEARCH_SECONDS`).
+
+        Raises:
+            QueryTooBroad: a pattern matches more than :data:`MAX_EXPANSION`
+                words (all of them: :data:`MAX_EXPANSION_TOTAL`), or the time
+                budget ran out.
         """
         started = time.perf_counter()
+        budget = _Budget(SEARCH_SECONDS if time_budget is None else time_budget, should_stop)
+        budget.check()
         text = normalize(text)
-        with self._searcher() as s:
-            q = self._parse(text, prefix_last, s.reader())
-            suggestion = self._suggest(s, text, skip_last=prefix_last) if suggest else None
-            return self._run(s, text, q, limit, tuple(sources), suggestion, started, should_stop)
+
+        def run(s: Any, marker: store.Marker) -> SearchResult:
+            q = self._compile(text, prefix_last, s.reader(), budget)
+            suggestion = self._suggest(s, text, prefix_last, budget) if suggest else None
+            return self._run(s, marker, text, q, limit, tuple(sources), suggestion, started, budget)
+
+        return self._read(run)
+
+    def _compile(self, text: str, prefix_last: bool, reader: Any, budget: _Budget) -> wq.Query:
+        """Parse, then expand every pattern once, over the whole index, within the budget."""
+        q = self._parse(text, prefix_last, reader)
+        return q.accept(_expander(reader, budget))
 
     def _parse(self, text: str, prefix_last: bool, reader: Any = None) -> wq.Query:
         if len(text) > MAX_QUERY_CHARS:
@@ -202,7 +386,7 @@ class SearchIndex:
             after = clean[m.end() : m.end() + 1]
             if name in SEARCHABLE_FIELDS and (not after or after.isspace() or after == ")"):
                 raise QuerySyntaxError(f"`{name}:` needs a value, e.g. {name}:notes.txt")
-            if name in self._ix.schema.names() and name not in SEARCHABLE_FIELDS:
+            if name in self._fields and name not in SEARCHABLE_FIELDS:
                 raise QuerySyntaxError(f"`{name}:` cannot be searched; use source:NAME")
         if prefix_last and reader is not None:
             clean = _with_prefix(clean, lambda word: self._is_known(reader, word))
@@ -251,13 +435,14 @@ class SearchIndex:
     def _run(
         self,
         s: Any,
+        marker: store.Marker,
         text: str,
         q: wq.Query,
         limit: int,
         sources: tuple[str, ...],
         suggestion: str | None,
         started: float,
-        should_stop: Callable[[], bool] = _never,
+        budget: _Budget,
     ) -> SearchResult:
         reader = s.reader()
         if isinstance(q, type(wq.NullQuery)):
@@ -266,18 +451,17 @@ class SearchIndex:
         # Facets and total: distinct paragraphs per source. Queries with
         # costly matchers (phrases, prefixes) are scored once, for every
         # match; plain terms are cheaper as an unscored pass plus a top-N.
-        dm = self._docmap(s)
+        dm = self._docmap(s, marker)
         src_ids, digests = dm.source_ids, dm.digests
+        bounded = _Budgeted(q, budget)
         scored: list[tuple[int, float]] | None = None
         if _costly(q):
-            scored = list(s.search(q, limit=None, optimize=False).items())
+            scored = list(s.search(bounded, limit=None, optimize=False).items())
             matches: Iterable[int] = (docnum for docnum, _score in scored)
         else:
-            matches = s.docs_for_query(q)
+            matches = s.docs_for_query(bounded)
         per_source: dict[int, set[int]] = defaultdict(set)
-        for seen, docnum in enumerate(matches):
-            if not seen & 0xFFF and should_stop():
-                raise SearchCancelled
+        for docnum in matches:
             sid = src_ids[docnum]
             if sid != NO_SOURCE:
                 per_source[sid].add(digests[docnum])
@@ -292,17 +476,15 @@ class SearchIndex:
         hits: list[Hit] = []
         if total and limit > 0:
             terms = _matched_terms(q, reader)
-            if should_stop():
-                raise SearchCancelled
+            budget.check()
             if scored is not None:
                 best = _distinct(
                     scored, limit, digests, src_ids, {ids[n] for n in sources if n in ids}
                 )
             else:
-                best = self._top_distinct(s, q, limit, sources, digests)
+                best = self._top_distinct(s, bounded, limit, sources, digests)
             for docnum, score in best:
-                if should_stop():
-                    raise SearchCancelled
+                budget.check()
                 chunk = _stored(reader, dm, docnum)
                 hits.append(
                     Hit(
@@ -343,12 +525,12 @@ class SearchIndex:
                 return best
             wanted = None
 
-    def _docmap(self, s: Any) -> DocMap:
+    def _docmap(self, s: Any, marker: store.Marker) -> DocMap:
         """The (source, digest) map of the searcher's commit, loaded once per commit."""
-        key = docmap.commit_key(self.marker.generation, s.reader())
+        key = docmap.commit_key(marker.generation, s.reader())
         dm = self._dm
         if dm is None or dm.key != key:
-            with self._lock:
+            with self._dm_lock:
                 dm = self._dm
                 if dm is None or dm.key != key:
                     dm = docmap.load(self.index_dir, key) or docmap.build(key, s.reader())
@@ -357,23 +539,25 @@ class SearchIndex:
 
     # -- did you mean ------------------------------------------------------
 
-    def _suggest(self, s: Any, text: str, skip_last: bool = False) -> str | None:
+    def _suggest(self, s: Any, text: str, skip_last: bool, budget: _Budget) -> str | None:
         """The query with unknown words replaced by the closest indexed words.
 
         With ``skip_last`` (search as you type) the word being typed is left
         alone while it is the beginning of some indexed word: it is matched as
-        a prefix, not misspelled.
+        a prefix, not misspelled. Finding the closest word costs up to ~0.1 s
+        on a large index: a query with more than :data:`MAX_SUGGESTED_WORDS`
+        unknown words is not a typo, and gets no suggestion.
         """
         reader = s.reader()
         if SPELL not in reader.indexed_field_names():
             return None
-        replacements: list[tuple[int, int, str]] = []
         words_only = _FIELD_SYNTAX.sub(lambda m: " " * len(m.group()), text)
         matches = list(_WORD.finditer(words_only))
         if skip_last and matches and not words_only[matches[-1].end() :].strip():
             folded = [t.text for t in self._analyzer(matches[-1].group(), no_morph=True)]
             if folded and next(iter(reader.expand_prefix(SPELL, folded[0])), None) is not None:
                 matches.pop()
+        unknown: list[tuple[re.Match[str], str]] = []
         for m in matches:
             word = m.group()
             if word in _OPERATORS:
@@ -387,11 +571,17 @@ class SearchIndex:
                 continue
             if reader.doc_frequency(BODY, stem(term)):
                 continue
+            unknown.append((m, term))
+            if len(unknown) > MAX_SUGGESTED_WORDS:
+                return None
+        replacements: list[tuple[int, int, str]] = []
+        for m, term in unknown:
+            budget.check()
             best = self._closest_word(reader, term)
             if best is None:
                 continue
             surface = self._surface_form(s, best)
-            if word[:1].isupper():
+            if m.group()[:1].isupper():
                 surface = surface[:1].upper() + surface[1:]
             replacements.append((m.start(), m.end(), surface))
         if not replacements:
@@ -425,30 +615,45 @@ class SearchIndex:
         return term
 
     def matches_in(
-        self, path: str, text: str, *, prefix_last: bool = False
+        self,
+        path: str,
+        text: str,
+        *,
+        prefix_last: bool = False,
+        should_stop: Callable[[], bool] = _never,
+        time_budget: float | None = None,
     ) -> dict[int, tuple[Span, ...]]:
         """Matched words of every chunk of one document: ordinal → spans.
 
-        Used by the detail view to highlight and jump between matches.
+        Used by the detail view to highlight and jump between matches. Bounded
+        like :meth:`search` (same errors).
         """
-        with self._searcher() as s:
+        budget = _Budget(SEARCH_SECONDS if time_budget is None else time_budget, should_stop)
+        text = normalize(text)
+
+        def run(s: Any, marker: store.Marker) -> dict[int, tuple[Span, ...]]:
             reader = s.reader()
-            q = self._parse(normalize(text), prefix_last, reader)
+            q = self._compile(text, prefix_last, reader, budget)
             if isinstance(q, type(wq.NullQuery)):
                 return {}
             terms = _matched_terms(q, reader)
-            results = s.search(q, limit=None, filter=wq.Term("path", path))
+            results = s.search(_Budgeted(q, budget), limit=None, filter=wq.Term("path", path))
             found = {
                 hit["pos"][1]: match_spans(hit["body"], terms, self._analyzer) for hit in results
             }
-        return dict(sorted(found.items()))
+            return dict(sorted(found.items()))
+
+        return self._read(run)
 
     # -- documents and summary ----------------------------------------------
 
     def document(self, path: str) -> list[Chunk]:
         """All chunks of one document, in order (for context and detail views)."""
-        with self._searcher() as s:
-            return self._chunks(s, sorted(s.document_numbers(path=path)), sort=True)
+
+        def run(s: Any, marker: store.Marker) -> list[Chunk]:
+            return self._chunks(s, marker, sorted(s.document_numbers(path=path)), sort=True)
+
+        return self._read(run)
 
     def neighbours(self, path: str, ordinal: int) -> tuple[Chunk | None, Chunk | None]:
         """The chunks just before and after one chunk of a document (for previews).
@@ -457,24 +662,30 @@ class SearchIndex:
         document numbers, ascending, are its chunks by ordinal: only two
         stored documents are read, not the whole document.
         """
-        with self._searcher() as s:
+
+        def run(s: Any, marker: store.Marker) -> tuple[Chunk | None, Chunk | None]:
             docnums = sorted(s.document_numbers(path=path))
             wanted = [n for n in (ordinal - 1, ordinal + 1) if 0 <= n < len(docnums)]
-            found = {c.ordinal: c for c in self._chunks(s, [docnums[n] for n in wanted])}
+            found = {c.ordinal: c for c in self._chunks(s, marker, [docnums[n] for n in wanted])}
             if any(n not in found for n in wanted):  # not in order after all
-                found = {c.ordinal: c for c in self._chunks(s, docnums)}
-        return found.get(ordinal - 1), found.get(ordinal + 1)
+                found = {c.ordinal: c for c in self._chunks(s, marker, docnums)}
+            return found.get(ordinal - 1), found.get(ordinal + 1)
 
-    def _chunks(self, s: Any, docnums: Iterable[int], sort: bool = False) -> list[Chunk]:
+        return self._read(run)
+
+    def _chunks(
+        self, s: Any, marker: store.Marker, docnums: Iterable[int], sort: bool = False
+    ) -> list[Chunk]:
         reader = s.reader()
-        dm = self._docmap(s)
+        dm = self._docmap(s, marker)
         chunks = [_stored(reader, dm, n) for n in docnums]
         return sorted(chunks, key=lambda c: c.ordinal) if sort else chunks
 
     def sources(self) -> list[SourceInfo]:
         """Every indexed document with its title, sorted by source."""
-        with self._searcher() as s:
-            infos = [
+
+        def run(s: Any, marker: store.Marker) -> list[SourceInfo]:
+            return [
                 SourceInfo(
                     f["file_meta"]["source"],
                     f["file_path"],
@@ -483,37 +694,59 @@ class SearchIndex:
                 )
                 for f in file_records(s)
             ]
-        return sorted(infos, key=lambda i: i.source)
+
+        return sorted(self._read(run), key=lambda i: i.source)
 
     def file_path(self, path: str) -> str | None:
         """The real file-system path of an indexed document (undecodable bytes intact)."""
-        with self._searcher() as s:
+
+        def run(s: Any, marker: store.Marker) -> str | None:
             f = s.document(file_path=path)
-        return None if f is None else str(f["file_meta"]["fspath"])
+            return None if f is None else str(f["file_meta"]["fspath"])
+
+        return self._read(run)
 
     def stats(self) -> IndexStats:
-        with self._searcher() as s:
+        """What the open generation holds (the marker's last update is of that generation)."""
+
+        def run(s: Any, marker: store.Marker) -> IndexStats:
             reader = s.reader()
             records = list(file_records(s))
-            dm = self._docmap(s)
+            dm = self._docmap(s, marker)
             distinct = {
                 d for sid, d in zip(dm.source_ids, dm.digests, strict=True) if sid != NO_SOURCE
             }
-            terms = sum(1 for _ in reader.lexicon(BODY))
-        return IndexStats(
-            files=len(records),
-            paragraphs=sum(f["file_meta"]["paragraphs"] for f in records),
-            distinct_paragraphs=len(distinct),
-            terms=terms,
-            size_bytes=store.size_on_disk(self.index_dir, self.marker.generation),
-            last_update=store.read_marker(self.index_dir).last_update,
-        )
+            return IndexStats(
+                files=len(records),
+                paragraphs=sum(f["file_meta"]["paragraphs"] for f in records),
+                distinct_paragraphs=len(distinct),
+                terms=sum(1 for _ in reader.lexicon(BODY)),
+                size_bytes=store.size_on_disk(self.index_dir, marker.generation),
+                last_update=marker.last_update,
+            )
+
+        return self._read(run)
 
 
 def search(index_dir: Path, text: str, **kwargs: Any) -> SearchResult:
     """Open the index, run one query, close it (see :meth:`SearchIndex.search`)."""
     with SearchIndex(index_dir) as ix:
         return ix.search(text, **kwargs)
+
+
+def _open(index_dir: Path) -> tuple[Any, store.Marker]:
+    """:func:`store.open_index`, tried again if a writer switched generations under it.
+
+    Between reading the marker and opening the files it names, a ``--rebuild``
+    can remove them; the next try reads the new marker. An index that stays
+    unreadable is reported as damaged after a fraction of a second.
+    """
+    for attempt in range(1, READ_ATTEMPTS):
+        try:
+            return store.open_index(index_dir)
+        except IndexDamaged:
+            time.sleep(RETRY_PAUSE * attempt)
+    return store.open_index(index_dir)
 
 
 def _make_parser(schema: Any) -> QueryParser:
@@ -611,21 +844,16 @@ def _matched_terms(q: wq.Query, reader: Any) -> frozenset[str]:
     return frozenset(found)
 
 
-class _BodyFuzzyTerm(wq.FuzzyTerm):
-    """A fuzzy term expanded over the stemmed ``body`` terms themselves.
+def _within(candidates: Iterable[tuple[bytes, str]], text: str, maxdist: int) -> Iterator[bytes]:
+    """The candidate terms within ``maxdist`` edits of ``text``.
 
-    Whoosh expands fuzzy terms over the field's spelling words when the field
-    has ``spelling=True``; those are unstemmed and never match ``body``.
+    A length test first (an edit changes the length by one at most): most
+    candidates are skipped without computing a distance.
     """
-
-    def _btexts(self, ixreader: Any) -> Iterable[Any]:
-        words: set[str] = set()
-        prefix = max(self.prefixlength, 1)
-        for leaf, _offset in ixreader.leaf_readers():
-            words.update(
-                IndexReader.terms_within(leaf, self.fieldname, self.text, self.maxdist, prefix)
-            )
-        return sorted(words)
+    size = len(text)
+    for btext, word in candidates:
+        if abs(len(word) - size) <= maxdist and distance(word, text, limit=maxdist) <= maxdist:
+            yield btext
 
 
 class _BodyPrefix(wq.Prefix):
@@ -633,8 +861,7 @@ class _BodyPrefix(wq.Prefix):
 
     ``utilisat*`` must find « utilisateur », whose term is ``utilis``: the
     folded, unstemmed prefix is expanded over the spelling words (whole
-    words) and each word is mapped to its stem. At most
-    :data:`MAX_PREFIX_TERMS` terms, the most frequent, are kept.
+    words) and each word is mapped to its stem.
     """
 
     def _btexts(self, ixreader: Any) -> Iterable[bytes]:
@@ -643,32 +870,304 @@ class _BodyPrefix(wq.Prefix):
             term = stem(word.decode("utf-8")).encode("utf-8")
             if (self.fieldname, term) in ixreader:
                 found.add(term)
-        if len(found) > MAX_PREFIX_TERMS:
-            found = set(
-                sorted(found, key=lambda t: -ixreader.doc_frequency(self.fieldname, t))[
-                    :MAX_PREFIX_TERMS
-                ]
-            )
         return sorted(found)
 
 
 def _fix_multiterms(prefixes: dict[str, str]) -> Callable[[wq.Query], wq.Query]:
-    """Swap Whoosh's fuzzy and prefix queries on ``body`` for stem-aware ones."""
+    """Swap Whoosh's prefix queries on ``body`` for stem-aware ones."""
 
     def fix(q: wq.Query) -> wq.Query:
-        if isinstance(q, wq.FuzzyTerm) and q.fieldname == BODY:
-            return _BodyFuzzyTerm(
-                q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=q.prefixlength
-            )
         if isinstance(q, wq.Term) and q.fieldname == BODY and q.text in prefixes:
             return _BodyPrefix(BODY, prefixes[q.text], boost=q.boost)
         if type(q) is wq.Prefix and q.fieldname == BODY:
             if len(q.text) < MIN_PREFIX_CHARS:
                 raise QuerySyntaxError(f"prefix too short: {q.text}* (at least 2 letters)")
-            return _BodyPrefix(BODY, q.text, boost=q.boost)  # capped expansion
+            return _BodyPrefix(BODY, q.text, boost=q.boost)
         return q
 
     return fix
+
+
+# -- bounded expansion and matching -------------------------------------------
+
+
+class _TickingReader:
+    """An index reader whose term scans tick the budget.
+
+    Whoosh's wildcards and ranges scan the term list (``*x*``: all of it)
+    without ever looking at a clock; handing them this reader makes each
+    scanned term one step of the search's budget.
+    """
+
+    def __init__(self, reader: Any, budget: _Budget) -> None:
+        self._reader = reader
+        self._budget = budget
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._reader
+
+    def _ticking(self, items: Iterable[_T]) -> Iterator[_T]:
+        tick = self._budget.tick
+        for item in items:
+            tick()
+            yield item
+
+    def lexicon(self, fieldname: str) -> Iterator[bytes]:
+        return self._ticking(self._reader.lexicon(fieldname))
+
+    def expand_prefix(self, fieldname: str, prefix: Any) -> Iterator[bytes]:
+        return self._ticking(self._reader.expand_prefix(fieldname, prefix))
+
+    def terms_from(self, fieldname: str, prefix: Any) -> Iterator[tuple[str, bytes]]:
+        return self._ticking(self._reader.terms_from(fieldname, prefix))
+
+    def all_terms(self) -> Iterator[tuple[str, bytes]]:
+        return self._ticking(self._reader.all_terms())
+
+
+def _expander(reader: Any, budget: _Budget) -> Callable[[wq.Query], wq.Query]:
+    """Replace each pattern of a query by the words it matches (:class:`_Expanded`).
+
+    Expanding once, over the whole index, lets the caps count words of the
+    index (not of one segment), and lets matching and highlighting reuse the
+    list. Bare ``*`` (Whoosh's ``Every``) is refused outright: it would read
+    the postings of every word.
+
+    Fuzzy words are expanded over the field's own terms (Whoosh would use the
+    spelling words of ``body``, unstemmed, which never match it), scanning
+    the terms that share their first letter once per query, not once per
+    fuzzy word.
+    """
+    ticking = _TickingReader(reader, budget)
+    scanned: dict[tuple[str, str], list[tuple[bytes, str]]] = {}
+
+    def candidates(fieldname: str, prefix: str) -> list[tuple[bytes, str]]:
+        if (fieldname, prefix) not in scanned:
+            from_bytes = reader.schema[fieldname].from_bytes
+            scanned[fieldname, prefix] = [
+                (btext, from_bytes(btext)) for btext in ticking.expand_prefix(fieldname, prefix)
+            ]
+        return scanned[fieldname, prefix]
+
+    def expand(q: wq.Query) -> wq.Query:
+        if type(q) is wq.Or and not q.scale and not q.minmatch:
+            return _merge_patterns(q)
+        if isinstance(q, wq.Every):
+            raise QueryTooBroad("query too broad: `*` matches every word; be more specific")
+        if not isinstance(q, wq.MultiTerm) or isinstance(q, _Expanded):
+            return q
+        fieldname = q.field()
+        if fieldname not in reader.schema:
+            return wq.NullQuery
+        label = _label(q)
+        if isinstance(q, wq.FuzzyTerm):
+            prefix = q.text[: max(q.prefixlength, 1)]
+            words: Iterable[bytes] = _within(candidates(fieldname, prefix), q.text, q.maxdist)
+        else:
+            words = q._btexts(ticking)
+        found: set[bytes] = set()
+        for word in words:
+            budget.tick()
+            found.add(word)
+            if len(found) > MAX_EXPANSION:
+                raise QueryTooBroad(
+                    f"query too broad: `{label}` matches more than {MAX_EXPANSION} words;"
+                    " be more specific"
+                )
+        budget.spend_words(len(found))
+        if not found:
+            return wq.NullQuery
+        words = tuple(sorted(found))
+        return _Expanded(fieldname, words, (q.boost,) * len(words), label, budget)
+
+    return expand
+
+
+def _label(q: wq.Query) -> str:
+    """A pattern as the user wrote it, short enough for a one-line message."""
+    text = str(q)
+    if text.startswith(f"{BODY}:"):
+        text = text[len(BODY) + 1 :]
+    text = _CONTROL.sub(" ", text.replace("\n", " "))
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+class _Expanded(wq.MultiTerm):
+    """A pattern's words, found once per search, matched in one pass per segment.
+
+    Whoosh ORs the words of a pattern as a tree of union matchers whose cost
+    per match grows with the number of words (``re*`` on man-fr: 838 words,
+    11 s). Here each segment's postings of the words are read once into one
+    sorted list of documents with summed scores (the same BM25F sum as the
+    union), which costs time linear in the postings, ticked against the
+    budget. ``weights`` are the words' boosts: patterns ORed together merge
+    into one (:func:`_merge_patterns`), a word they share counting once per
+    pattern, as in the union.
+    """
+
+    def __init__(
+        self,
+        fieldname: str,
+        words: tuple[bytes, ...],
+        weights: tuple[float, ...],
+        label: str,
+        budget: _Budget,
+    ) -> None:
+        self.fieldname = fieldname
+        self.words = words
+        self.weights = weights
+        self.text = label
+        self.boost = 1.0
+        self.budget = budget
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is _Expanded
+            and self.fieldname == other.fieldname
+            and self.words == other.words
+            and self.weights == other.weights
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.words, self.weights))
+
+    def __repr__(self) -> str:
+        return f"_Expanded({self.fieldname!r}, {self.text!r}, {len(self.words)} words)"
+
+    def __str__(self) -> str:
+        return f"{self.fieldname}:{self.text}"
+
+    def _btexts(self, ixreader: Any) -> Iterable[bytes]:
+        return self.words
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        reader = searcher.reader()
+        fieldname = self.fieldname
+        present = [
+            (word, weight)
+            for word, weight in zip(self.words, self.weights, strict=True)
+            if (fieldname, word) in reader
+        ]
+        if context is not None and context.weighting is None:  # unscored (facets)
+            docs: set[int] = set()
+            for word, _weight in present:
+                docs.update(self._postings(searcher, word, None)[0])
+            return matching.ListMatcher(sorted(docs)) if docs else matching.NullMatcher()
+        weighting = context.weighting if context is not None else searcher.weighting
+        scores: dict[int, float] = defaultdict(float)
+        for word, weight in present:
+            word_ids, word_scores = self._postings(searcher, word, weighting)
+            for docnum, score in zip(word_ids, word_scores, strict=True):
+                scores[docnum] += weight * score
+        if not scores:
+            return matching.NullMatcher()
+        docnums = sorted(scores)
+        return matching.ListMatcher(docnums, weights=[scores[d] for d in docnums])
+
+    def _postings(self, searcher: Any, word: bytes, weighting: Any) -> _Postings:
+        """One word's documents in a segment and, with ``weighting``, their scores.
+
+        Kept for the rest of the search: patterns ANDed together often share
+        words (``mot1~2 mot2~2``: ``mot`` in both).
+        """
+        key = (searcher.reader(), self.fieldname, word, weighting is not None)
+        cached = self.budget.postings.get(key)
+        if cached is not None:
+            return cached
+        tick = self.budget.tick
+        ids: array[int] = array("l")
+        scores: array[float] = array("d")
+        if weighting is None:
+            for docnum in searcher.reader().postings(self.fieldname, word).all_ids():
+                tick()
+                ids.append(docnum)
+        else:
+            m = searcher.postings(self.fieldname, word, weighting=weighting)
+            while m.is_active():
+                tick()
+                ids.append(m.id())
+                scores.append(m.score())
+                m.next()
+        self.budget.postings[key] = ids, scores
+        return ids, scores
+
+
+def _merge_patterns(q: wq.Or) -> wq.Query:
+    """One :class:`_Expanded` per field for the patterns of an OR.
+
+    ``mot1~2 OR mot2~2 OR …`` would otherwise read the postings of their
+    shared words once per pattern and union the lists in a tree as deep as
+    the patterns are many (150 fuzzy words: seconds for a few thousand
+    matches).
+    """
+    by_field: dict[str, list[_Expanded]] = defaultdict(list)
+    others: list[wq.Query] = []
+    for sub in q.subqueries:
+        if isinstance(sub, _Expanded):
+            by_field[sub.fieldname].append(sub)
+        else:
+            others.append(sub)
+    if q.boost != 1.0 or all(len(group) < 2 for group in by_field.values()):
+        return q
+    for fieldname, group in by_field.items():
+        weights: dict[bytes, float] = defaultdict(float)
+        for pattern in group:
+            for word, weight in zip(pattern.words, pattern.weights, strict=True):
+                weights[word] += weight
+        words = tuple(sorted(weights))
+        label = " OR ".join(p.text for p in group)
+        merged = _Expanded(
+            fieldname, words, tuple(weights[w] for w in words), label, group[0].budget
+        )
+        others.append(merged)
+    if len(others) == 1:
+        return others[0]
+    return wq.Or(others)
+
+
+class _Budgeted(WrappingQuery):
+    """A query whose matcher ticks the budget at every step the collector takes."""
+
+    def __init__(self, child: wq.Query, budget: _Budget) -> None:
+        super().__init__(child)
+        self.budget = budget
+
+    def _rewrap(self, child: wq.Query) -> _Budgeted:
+        return _Budgeted(child, self.budget)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _BudgetMatcher(self.child.matcher(searcher, context), self.budget)
+
+
+class _BudgetMatcher(matching.WrappingMatcher):
+    """Ticks the budget on each move, so a long match or collect can be stopped."""
+
+    def __init__(self, child: Any, budget: _Budget) -> None:
+        super().__init__(child)
+        self.budget = budget
+
+    def _replacement(self, newchild: Any) -> _BudgetMatcher:
+        return _BudgetMatcher(newchild, self.budget)
+
+    def copy(self) -> _BudgetMatcher:
+        return _BudgetMatcher(self.child.copy(), self.budget)
+
+    def next(self) -> Any:
+        self.budget.tick()
+        return self.child.next()
+
+    def skip_to(self, docnum: int) -> Any:
+        self.budget.tick()
+        return self.child.skip_to(docnum)
+
+    def all_ids(self) -> Iterator[int]:
+        tick = self.budget.tick
+        for docnum in self.child.all_ids():
+            tick()
+            yield docnum
 
 
 def _stored(reader: Any, dm: DocMap, docnum: int) -> Chunk:
