@@ -20,7 +20,14 @@ def _fixed_timing(monkeypatch: pytest.MonkeyPatch) -> None:
 async def _type_query(pilot: Any) -> None:
     await pilot.press(*"etats-unis")
     await pilot.pause(0.3)
-    await pilot.app.workers.wait_for_complete()
+    # Opening the index, the search and the preview's neighbours each run in a
+    # worker started by the previous one's result: wait until all are done.
+    for _ in range(50):
+        running = [w for w in pilot.app.workers if not w.is_finished]
+        if not running:
+            break
+        await pilot.app.workers.wait_for_complete(running)
+        await pilot.pause()
     await pilot.pause()
 
 

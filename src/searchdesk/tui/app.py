@@ -3,6 +3,13 @@
 Searches run in a thread worker (exclusive, so a newer query cancels an older
 one), debounced by a timer; each carries a serial number and a result older
 than the latest request is dropped, so a stale result is never shown.
+
+Every engine call runs in a thread worker too (opening the index, its
+sources, a preview's neighbours, a document, a file's path) and posts its
+answer, or its error as one line, back to the UI: an index rebuilt or damaged
+under the app never becomes a traceback. A timer looks at the index's marker
+every :data:`WATCH_SECONDS`; when another process has changed the index, the
+summary, the sources and the current results are reloaded.
 """
 
 from __future__ import annotations
@@ -23,11 +30,24 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, SelectionList
 from textual.worker import get_current_worker
 
-from ..errors import IndexNotFound, SearchdeskError
+from .. import store
+from ..errors import IndexBuilding, SearchdeskError
 from ..models import Hit, SearchResult, SourceInfo
-from ..sanitize import sanitize
+from ..paths import display_path
+from ..sanitize import escape
 from ..searcher import SearchCancelled, SearchIndex
-from .messages import SearchCompleted, SearchFailed
+from .display import error_line
+from .messages import (
+    DetailLoaded,
+    EditorTarget,
+    EngineProblem,
+    IndexChecked,
+    IndexLoaded,
+    IndexUnavailable,
+    PreviewLoaded,
+    SearchCompleted,
+    SearchFailed,
+)
 from .screens import DetailScreen, HelpModal, NoIndexScreen
 from .widgets import PreviewPane, QueryBox, ResultsList, SourcePanel, StatusLine
 
@@ -35,6 +55,8 @@ from .widgets import PreviewPane, QueryBox, ResultsList, SourcePanel, StatusLine
 DEBOUNCE_SECONDS = 0.15
 #: Hits fetched per page; more are fetched when the cursor reaches the end.
 PAGE_SIZE = 20
+#: How often the index's marker is read to notice another process's update.
+WATCH_SECONDS = 2.0
 
 
 class SearchdeskApp(App[int]):
@@ -61,11 +83,19 @@ class SearchdeskApp(App[int]):
         self.index_dir = index_dir
         self.initial_query = query or ""
         self.index: SearchIndex | None = None
+        self.marker: store.Marker | None = None
+        """The marker of what the summary and sources show."""
         self.infos: list[SourceInfo] = []
         self.result: SearchResult | None = None
         self._serial = 0
         self._debounce: Timer | None = None
         self._limit = PAGE_SIZE
+        self._loading = False
+        self._stale = False
+        """The last load failed: try again at the next look, even if the marker is the same."""
+        self._problem: str | None = None
+        """The index problem last shown (each is shown once)."""
+        self._no_index: NoIndexScreen | None = None
 
     # -- typed accessors -----------------------------------------------------
 
@@ -102,27 +132,126 @@ class SearchdeskApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_box.focus()
-        self._open_index()
-
-    def _open_index(self) -> None:
-        try:
-            self.index = SearchIndex(self.index_dir)
-        except IndexNotFound as exc:
-            self.push_screen(NoIndexScreen(self.index_dir, str(exc)), self._index_created)
-            return
-        except SearchdeskError as exc:
-            self.status.show_text(str(exc), error=True)
-            return
-        self.infos = self.index.sources()
-        self._search_now()
-
-    def _index_created(self, created: bool | None) -> None:
-        if created:
-            self._open_index()
+        self.status.show_text(f"opening {display_path(str(self.index_dir))}…")
+        self._load()
+        self.set_interval(WATCH_SECONDS, self._watch)
 
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+
+    # -- opening the index and following its changes ---------------------------
+
+    def _load(self) -> None:
+        self._loading = True
+        self.load_index()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_index(self) -> None:
+        """Open the index (once) and read its marker and sources, off the UI thread."""
+        worker = get_current_worker()
+        index = self.index
+        opened: SearchIndex | None = None
+        try:
+            marker = store.read_marker(self.index_dir)  # first: a later change is seen
+            if index is None:
+                index = opened = SearchIndex(self.index_dir)
+            infos = index.sources()
+        except Exception as exc:  # one line, never a traceback
+            if opened is not None:
+                opened.close()
+            error = exc if isinstance(exc, SearchdeskError) else _unexpected(exc)
+            waiting = isinstance(exc, IndexBuilding) and _building_elsewhere(self.index_dir)
+            self.post_message(IndexUnavailable(error, waiting))
+            return
+        if worker.is_cancelled:
+            if opened is not None:
+                opened.close()
+            return
+        self.post_message(IndexLoaded(index, marker, infos))
+
+    def on_index_loaded(self, message: IndexLoaded) -> None:
+        self._loading = self._stale = False
+        self._problem = None
+        if self.index is None:
+            self.index = message.index
+        elif message.index is not self.index:
+            message.index.close()  # two loads raced: keep the one already adopted
+        changed = self.marker is not None and message.marker != self.marker
+        self.marker = message.marker
+        self.infos = message.infos
+        self._close_no_index_screen()
+        facets = self.result.facets if self.result is not None else None
+        self.source_panel.show_counts(self.infos, facets)
+        self._search_now(limit=self._limit)  # the current query, on the index as it is now
+        if changed:
+            files = len(self.infos)
+            paragraphs = sum(i.paragraphs for i in self.infos)
+            self.notify(
+                f"The index changed: {files} files · {paragraphs} paragraphs",
+                timeout=3,
+                markup=False,
+            )
+
+    def on_index_unavailable(self, message: IndexUnavailable) -> None:
+        self._loading = False
+        self._stale = True
+        self._show_index_problem(message.error, message.waiting)
+
+    def _show_index_problem(self, error: SearchdeskError, waiting: bool = False) -> None:
+        """Before the index opens: the no-index screen; after: one line, once."""
+        text = escape(str(error))
+        if self.index is None:
+            self._problem = text
+            if self._no_index is None:
+                self._no_index = NoIndexScreen(self.index_dir, error, waiting)
+                self.push_screen(self._no_index, self._index_created)
+            else:
+                self._no_index.show_problem(error, waiting)
+            return
+        if text != self._problem:
+            self._problem = text
+            self.status.show_text(text, error=True)
+            self.notify(text, severity="error", timeout=8, markup=False)
+
+    def _index_created(self, created: bool | None) -> None:
+        self._no_index = None
+        if created:
+            self._load()
+
+    def _close_no_index_screen(self) -> None:
+        screen, self._no_index = self._no_index, None
+        if screen is None or screen not in self.screen_stack:
+            return
+        while self.screen is not screen:  # e.g. the command palette over it
+            self.pop_screen()
+        screen.dismiss(False)
+
+    def _watch(self) -> None:
+        """Timer: look at the marker, unless a load or an in-app indexing run is under way."""
+        if self._loading or (self._no_index is not None and self._no_index.busy):
+            return
+        self.check_index()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def check_index(self) -> None:
+        try:
+            marker = store.read_marker(self.index_dir)
+        except Exception as exc:  # one line, never a traceback
+            error = exc if isinstance(exc, SearchdeskError) else _unexpected(exc)
+            self.post_message(IndexChecked(None, error))
+            return
+        self.post_message(IndexChecked(marker))
+
+    def on_index_checked(self, message: IndexChecked) -> None:
+        if self._loading or (self._no_index is not None and self._no_index.busy):
+            return
+        if message.error is not None:
+            self._show_index_problem(message.error)
+            return
+        if message.marker == self.marker and not self._stale and self._problem is None:
+            return
+        self._load()
 
     # -- searching -------------------------------------------------------------
 
@@ -145,15 +274,17 @@ class SearchdeskApp(App[int]):
             self.source_panel.show_counts(self.infos, None)
             self._show_summary()
             return
-        self.run_search(self._serial, text, tuple(self.source_panel.selected), limit)
+        sources = tuple(self.source_panel.selected)
+        self.run_search(self.index, self._serial, text, sources, limit)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def run_search(self, serial: int, text: str, sources: tuple[str, ...], limit: int) -> None:
+    def run_search(
+        self, index: SearchIndex, serial: int, text: str, sources: tuple[str, ...], limit: int
+    ) -> None:
         """Run one search off the UI thread and post its result."""
-        assert self.index is not None
         worker = get_current_worker()
         try:
-            result = self.index.search(
+            result = index.search(
                 text,
                 limit=limit,
                 sources=sources,
@@ -163,10 +294,10 @@ class SearchdeskApp(App[int]):
         except SearchCancelled:
             return  # superseded by a newer query
         except SearchdeskError as exc:
-            self.post_message(SearchFailed(serial, str(exc)))
+            self.post_message(SearchFailed(serial, error_line(exc)))
             return
         except Exception as exc:  # shown, never fatal
-            self.post_message(SearchFailed(serial, f"search failed: {type(exc).__name__}: {exc}"))
+            self.post_message(SearchFailed(serial, f"search failed: {error_line(exc)}"))
             return
         if not worker.is_cancelled:
             self.post_message(SearchCompleted(serial, result))
@@ -194,8 +325,7 @@ class SearchdeskApp(App[int]):
         """Empty query: what the index holds, in the status line and the results pane."""
         files = len(self.infos)
         paragraphs = sum(i.paragraphs for i in self.infos)
-        assert self.index is not None
-        updated = self.index.marker.last_update
+        updated = self.marker.last_update if self.marker is not None else None
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(updated)) if updated else "never"
         self.status.show_text(
             f"{files} files · {paragraphs} paragraphs · last update {when} · type to search"
@@ -208,7 +338,7 @@ class SearchdeskApp(App[int]):
 
     @on(SelectionList.SelectionHighlighted, "#sources")
     def _source_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
-        self.source_panel.border_subtitle = sanitize(str(event.selection.value))
+        self.source_panel.border_subtitle = display_path(str(event.selection.value))
 
     # -- results and preview ---------------------------------------------------
 
@@ -226,22 +356,65 @@ class SearchdeskApp(App[int]):
             self._search_now(limit=self._limit + PAGE_SIZE)
 
     def _update_preview(self) -> None:
+        """Show the highlighted hit; its neighbours are read in a worker."""
         hit = self.results_list.current
-        if hit is None or not self.preview.display:
+        if hit is None or not self.preview.display or self.index is None:
             self.preview.show(hit)
             return
-        assert self.index is not None
-        before, after = self.index.neighbours(hit.path, hit.ordinal)
-        self.preview.show(hit, before, after)
+        self.load_preview(self.index, hit)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def load_preview(self, index: SearchIndex, hit: Hit) -> None:
+        try:
+            before, after = index.neighbours(hit.path, hit.ordinal)
+        except Exception as exc:  # the hit is still shown, without its context
+            self.post_message(PreviewLoaded(hit, None, None))
+            self.post_message(EngineProblem(_engine_error(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(PreviewLoaded(hit, before, after))
+
+    def on_preview_loaded(self, message: PreviewLoaded) -> None:
+        if self.results_list.current == message.hit:
+            self.preview.show(message.hit, message.before, message.after)
 
     @on(OptionList.OptionSelected, "#results")
     def _hit_selected(self) -> None:
         hit = self.results_list.current
         if hit is None or self.index is None:
             return
-        chunks = self.index.document(hit.path)
-        matches = self.index.matches_in(hit.path, self.query_box.value, prefix_last=True)
-        self.push_screen(DetailScreen(hit, chunks, matches))
+        self.load_detail(self.index, hit, self.query_box.value)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, index: SearchIndex, hit: Hit, text: str) -> None:
+        """Read a hit's document and the query's matches in it, for the detail screen."""
+        try:
+            chunks = index.document(hit.path)
+            matches = index.matches_in(hit.path, text, prefix_last=True)
+        except Exception as exc:
+            self.post_message(EngineProblem(_engine_error(exc)))
+            return
+        if not chunks:
+            self.post_message(
+                EngineProblem(
+                    f"{display_path(hit.source)} is no longer in the index"
+                    " (it changed since this search)",
+                    "warning",
+                )
+            )
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(DetailLoaded(hit, chunks, matches))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if len(self.screen_stack) == 1 and self.results_list.current == message.hit:
+            self.push_screen(DetailScreen(message.hit, message.chunks, message.matches))
+
+    def on_engine_problem(self, message: EngineProblem) -> None:
+        """A worker's one-line error: a notification, and the status line for errors."""
+        if message.severity == "error":
+            self.status.show_text(message.text, error=True)
+        self.notify(message.text, severity=message.severity, timeout=6, markup=False)
 
     # -- actions ---------------------------------------------------------------
 
@@ -311,24 +484,76 @@ class SearchdeskApp(App[int]):
         if selected is None:
             return
         _path, line, text, source = selected
-        self.copy_to_clipboard(f"{text}\n— {source}:{line}")
-        self.notify(f"Copied {source}:{line}", timeout=2)
+        citation = f"{display_path(source)}:{line}"
+        self.copy_to_clipboard(f"{text}\n— {citation}")
+        self.notify(f"Copied {citation}", timeout=2, markup=False)
 
     def action_open_in_editor(self) -> None:
         selected = self._selected_paragraph()
         if selected is None or self.index is None:
             return
-        path, line, _text, _source = selected
-        real = self.index.file_path(path) or path
+        path, line, _text, source = selected
+        self.find_file(self.index, path, line, source)
+
+    @work(thread=True, exclusive=True, group="editor", exit_on_error=False)
+    def find_file(self, index: SearchIndex, path: str, line: int, source: str) -> None:
+        """The real path of a paragraph's file, if it still exists (else a warning)."""
+        try:
+            real = index.file_path(path)
+        except Exception as exc:
+            self.post_message(EngineProblem(_engine_error(exc)))
+            return
+        if real is None:
+            self.post_message(
+                EngineProblem(
+                    f"{display_path(source)} is no longer in the index"
+                    " (it changed since this search)",
+                    "warning",
+                )
+            )
+        elif not os.path.isfile(real):
+            # An editor would create it (vi does): say so instead.
+            self.post_message(
+                EngineProblem(
+                    f"{display_path(real)} no longer exists; run `searchdesk index`"
+                    " to update the index",
+                    "warning",
+                )
+            )
+        else:
+            self.post_message(EditorTarget(real, line))
+
+    def on_editor_target(self, message: EditorTarget) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
             with self.suspend():
-                subprocess.run([*shlex.split(editor), f"+{line}", real], check=False)
+                subprocess.run(
+                    [*shlex.split(editor), f"+{message.line}", message.path], check=False
+                )
         except SuspendNotSupported:
             self.notify("this terminal cannot hand over to an editor", severity="error")
         except (OSError, ValueError) as exc:
-            self.notify(f"cannot run {editor}: {exc}", severity="error")
+            self.notify(
+                f"cannot run {escape(editor)}: {error_line(exc)}", severity="error", markup=False
+            )
         self.refresh()
+
+
+def _unexpected(exc: BaseException) -> SearchdeskError:
+    """A non-engine exception from an engine call, as a one-line error."""
+    return SearchdeskError(f"cannot read the index: {error_line(exc)}")
+
+
+def _building_elsewhere(index_dir: Path) -> bool:
+    """Is another process building the index now (not an interrupted build)?"""
+    try:
+        return store.is_locked(index_dir)
+    except OSError:
+        return False
+
+
+def _engine_error(exc: BaseException) -> str:
+    return error_line(exc) if isinstance(exc, SearchdeskError) else str(_unexpected(exc))
 
 
 def make_app(index_dir: Path, query: str | None = None) -> SearchdeskApp:

@@ -1,16 +1,20 @@
 """Turning engine dataclasses into Textual ``Content`` (never markup).
 
 Document text goes into ``Content(text)``, which is not parsed as markup, after
-control characters are removed; highlights are applied as spans.
+control characters are removed; highlights are applied as spans. Names (source
+labels, paths) go through :func:`searchdesk.paths.display_path`, which shows
+controls and undecodable bytes escaped.
 """
 
 from __future__ import annotations
 
 from textual.content import Content
 
+from ..errors import SearchdeskError
 from ..highlight import segments, snippet
 from ..models import Chunk, Hit, Span
-from ..sanitize import sanitize
+from ..paths import display_path
+from ..sanitize import escape, sanitize
 
 MATCH_STYLE = "bold $text-warning"
 SOURCE_STYLE = "$text-accent"
@@ -31,7 +35,7 @@ def highlighted(text: str, spans: tuple[Span, ...] = ()) -> Content:
 
 
 def location(source: str, line: int) -> Content:
-    return Content.assemble((sanitize(source), SOURCE_STYLE), ":", (str(line), "$text-success"))
+    return Content.assemble((display_path(source), SOURCE_STYLE), ":", (str(line), "$text-success"))
 
 
 def hit_prompt(hit: Hit) -> Content:
@@ -65,3 +69,16 @@ def context(chunk: Chunk, before: bool) -> Content:
 
 def title(text: str) -> Content:
     return Content(sanitize(text))
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an error: the engine's message, an ``OSError``'s strerror and file."""
+    if isinstance(exc, SearchdeskError):
+        return escape(str(exc))
+    if isinstance(exc, OSError) and exc.strerror:
+        name = exc.filename
+        if name is None:
+            return escape(exc.strerror)
+        shown = display_path(name) if isinstance(name, (str, bytes)) else escape(str(name))
+        return f"{escape(exc.strerror)}: {shown}"
+    return escape(f"{type(exc).__name__}: {exc}")

@@ -1,12 +1,21 @@
-"""App-wide messages, posted from worker threads to the UI."""
+"""App-wide messages, posted from worker threads to the UI.
+
+Every engine call of the app runs in a thread worker; what it finds comes
+back as one of these messages, and an engine error as a one-line string or
+the :class:`~searchdesk.errors.SearchdeskError` itself, never a traceback.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
-from ..models import IndexProgress, IndexReport, SearchResult
+from ..errors import SearchdeskError
+from ..models import Chunk, Hit, IndexProgress, IndexReport, SearchResult, SourceInfo, Span
+from ..searcher import SearchIndex
+from ..store import Marker
 
 
 @dataclass
@@ -41,3 +50,63 @@ class IndexFinished(Message):
 
     report: IndexReport | None
     error: str | None = None
+
+
+@dataclass
+class IndexLoaded(Message):
+    """The index was opened (or re-read after it changed): its marker and sources."""
+
+    index: SearchIndex
+    marker: Marker
+    infos: list[SourceInfo]
+
+
+@dataclass
+class IndexUnavailable(Message):
+    """The index cannot be opened or read now."""
+
+    error: SearchdeskError
+    waiting: bool = False
+    """True while another process builds the index for the first time."""
+
+
+@dataclass
+class IndexChecked(Message):
+    """The periodic look at the index's marker: what it is now, or why it cannot be read."""
+
+    marker: Marker | None
+    error: SearchdeskError | None = None
+
+
+@dataclass
+class PreviewLoaded(Message):
+    """The paragraphs around a previewed hit."""
+
+    hit: Hit
+    before: Chunk | None
+    after: Chunk | None
+
+
+@dataclass
+class DetailLoaded(Message):
+    """A hit's whole document and the query's matches in it, for the detail screen."""
+
+    hit: Hit
+    chunks: list[Chunk]
+    matches: dict[int, tuple[Span, ...]]
+
+
+@dataclass
+class EditorTarget(Message):
+    """The file to open in ``$EDITOR``: its real path (checked to exist) and line."""
+
+    path: str
+    line: int
+
+
+@dataclass
+class EngineProblem(Message):
+    """A worker's one-line error or warning, shown in a notification (and the status line)."""
+
+    text: str
+    severity: SeverityLevel = "error"

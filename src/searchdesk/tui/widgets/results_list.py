@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...models import Hit
-from ...sanitize import sanitize
+from ...paths import display_path
 from ..display import hit_prompt
 
 
@@ -45,7 +45,7 @@ class ResultsList(OptionList):
         self.clear_options()
         text = Content.assemble(
             ("Index", "bold"),
-            f"  {sanitize(index_dir)}\n",
+            f"  {display_path(index_dir)}\n",
             (f"{files}", "bold $text-accent"),
             " files · ",
             (f"{paragraphs}", "bold $text-accent"),

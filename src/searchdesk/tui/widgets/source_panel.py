@@ -8,7 +8,8 @@ from textual.widgets import SelectionList
 from textual.widgets.selection_list import Selection
 
 from ...models import SourceInfo
-from ..display import title
+from ...paths import display_path
+from ...sanitize import sanitize_line
 
 
 class SourcePanel(SelectionList[str]):
@@ -44,14 +45,17 @@ class SourcePanel(SelectionList[str]):
             count = info.paragraphs if facets is None else facets.get(info.source, 0)
             # The title names a document best, unless several share it (man
             # pages of one family): then the source does.
-            name = info.source if info.title in shared else info.title
+            name = display_path(info.source) if info.title in shared else sanitize_line(info.title)
             label = Content.assemble(
                 (f"{count:<4}", "bold $text-accent" if count else "dim"),
-                (title(name).plain, "" if count else "dim"),
+                (name, "" if count else "dim"),
             )
             entries.append(Selection(label, info.source, info.source in selected))
-        self.clear_options()
-        self.add_options(entries)
+        # Re-adding a selected entry posts SelectedChanged, which starts a search,
+        # whose result comes back here: without this, one filter searched forever.
+        with self.prevent(SelectionList.SelectedChanged):
+            self.clear_options()
+            self.add_options(entries)
         shown = len(ranked)
         self.border_title = "Sources" if shown == len(infos) else f"Sources {shown}/{len(infos)}"
         if current_value is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from ...sanitize import sanitize
+from ...paths import display_path
+from ...sanitize import escape, sanitize_line
 
 
 class StatusLine(Static):
@@ -18,16 +19,17 @@ class StatusLine(Static):
         noun = "hit" if total == 1 else "hits"
         parts = [Content(f"{total} {noun}").stylize("bold"), Content(f"{ms:.0f} ms")]
         if sources:
-            parts.append(Content("filters: " + ", ".join(sanitize(s) for s in sources)))
+            parts.append(Content("filters: " + ", ".join(display_path(s) for s in sources)))
         if suggestion:
             parts.append(
                 Content.assemble(
                     "did you mean ",
-                    (sanitize(suggestion), "bold $text-warning"),
+                    (sanitize_line(suggestion), "bold $text-warning"),
                     " (ctrl+s)",
                 )
             )
         self.update(Content(" · ").join(parts))
 
     def show_text(self, text: str, error: bool = False) -> None:
-        self.update(Content(sanitize(text)).stylize("bold $text-error" if error else ""))
+        """One line: controls in ``text`` (a name in an error message) are shown escaped."""
+        self.update(Content(escape(text)).stylize("bold $text-error" if error else ""))
