@@ -225,6 +225,31 @@ async def test_no_index_screen_can_index_a_folder(tmp_path: Path) -> None:
         assert app.result is not None and app.result.total > 0
 
 
+async def test_no_index_screen_indexes_with_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build large enough to fork indexing processes works from the app too.
+
+    They were forked from the executor thread of a Textual thread worker and
+    each exited with status 1 once its segment was written (read as "Operation
+    not permitted" before workers reported their errors).
+    """
+    from searchdesk import indexer
+
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(indexer.os, "cpu_count", lambda: 2)
+    app = make_app(tmp_path / "index")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        folder = app.screen.query_one("#folder", Input)
+        folder.value = str(SEEDS)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        if isinstance(app.screen, NoIndexScreen):
+            pytest.fail(str(app.screen.query_one("#index-message", Static).render()))
+        assert len(app.infos) == 5
+
+
 @pytest.fixture
 def hostile_index(tmp_path: Path) -> Path:
     docs = tmp_path / "docs"

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,7 +140,22 @@ class NoIndexScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)
     def run_index(self, folder: str, rebuild: bool) -> None:
-        """Index off the UI thread; any failure comes back as one line."""
+        """Index off the UI thread; any failure comes back as one line.
+
+        The build runs in a thread of its own, which this worker waits for.
+        A large build forks indexing processes, and a process forked from
+        one of asyncio's executor threads (where thread workers run) fails
+        as it exits, its work done: its exit joins the executor's threads,
+        the one it was forked from included ("cannot join current thread"),
+        so it ends with status 1 and the whole build fails.
+        """
+        builder = threading.Thread(
+            target=self._build, args=(folder, rebuild), name="searchdesk-index"
+        )
+        builder.start()
+        builder.join()
+
+    def _build(self, folder: str, rebuild: bool) -> None:
         try:
             report = build_index(
                 [folder] if folder else [],
