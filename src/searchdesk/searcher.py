@@ -371,7 +371,13 @@ class SearchIndex:
         return self._read(run)
 
     def _compile(self, text: str, prefix_last: bool, reader: Any, budget: _Budget) -> wq.Query:
-        """Parse, then expand every pattern once, over the whole index, within the budget."""
+        """Parse, then expand every pattern once, over the whole index, within the budget.
+
+        Called again when a read is retried on another generation: what the
+        previous attempt expanded and read counts for nothing (its time does).
+        """
+        budget.words = 0
+        budget.postings.clear()
         q = self._parse(text, prefix_last, reader)
         return q.accept(_expander(reader, budget))
 
