@@ -129,7 +129,8 @@ def test_french_examples(
     examples_index: Path, number: int, query: str, document: str, expect: bool
 ) -> None:
     with SearchIndex(examples_index) as ix:
-        result = ix.search(query, sources=[f"case{number:02d}.txt"], suggest=False)
+        folder = examples_index.name.removesuffix("-index")  # sources are labelled by folder
+        result = ix.search(query, sources=[f"{folder}/case{number:02d}.txt"], suggest=False)
     assert (result.total == 1) is expect, f"{query!r} vs {document!r}"
     if expect:
         hit = result.hits[0]
