@@ -131,3 +131,15 @@ def test_quick_start_twice_from_a_clone(tmp_path: Path) -> None:
         assert done.returncode == 0
     data = query_json(clone / "index", "article 5")
     assert all(str(s).startswith("seeds/") for s in data["facets"]["source"])  # type: ignore[index]
+
+
+def test_a_folder_whose_name_extends_another_is_not_inside_it(tmp_path: Path) -> None:
+    """``/x/d`` does not own ``/x/dd/note.txt``: labels follow real folder boundaries."""
+    for name in ("d", "dd"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "note.txt").write_text(f"Une note dans {name} sur les mouettes.\n")
+    index_dir = tmp_path / "index"
+    build_index([tmp_path / "d"], index_dir)
+    build_index([tmp_path / "dd"], index_dir)
+    facets = query_json(index_dir, "mouettes")["facets"]
+    assert facets == {"source": {"d/note.txt": 1, "dd/note.txt": 1}}
