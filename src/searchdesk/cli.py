@@ -138,8 +138,28 @@ def _positive(value: str) -> int:
     return n
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+#: The signal received, if any. Python raises a handler's exception wherever the
+#: main thread is, and drops it when that is a ``__del__`` or a GC callback; the
+#: indexer also polls this, so a run that was asked to stop never commits.
+_received: list[int] = []
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    _raise_for(signum)
+
+
+def _raise_for(signum: int) -> None:
+    if signum == signal.SIGTERM:
+        raise Terminated
+    raise KeyboardInterrupt
+
+
+def _stop_requested() -> bool:
+    """Polled by the indexer: raise again for a signal whose exception was lost."""
+    if _received:
+        _raise_for(_received[0])
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .render import configure_output
 
     configure_output(sys.stdout, sys.stderr, json_output=getattr(args, "json", False))
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    _received.clear()
+    previous = signal.signal(signal.SIGTERM, _on_signal)
+    previous_int = signal.signal(signal.SIGINT, _on_signal)
     try:
         if args.command in ("index", "forget"):
             return cmd_index(args, index_dir)
@@ -178,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def cmd_index(args: argparse.Namespace, index_dir: Path) -> int:
@@ -194,6 +217,7 @@ def cmd_index(args: argparse.Namespace, index_dir: Path) -> int:
             strict=getattr(args, "strict", False),
             forget=args.dirs if forget else (),
             progress=progress,
+            should_stop=_stop_requested,
         )
     for problem in report.problems:
         sys.stderr.write(f"searchdesk: warning: {escape(problem)}\n")

@@ -33,6 +33,10 @@ class IndexBuilding(SearchdeskError):
     """The index's first build is under way, or was interrupted."""
 
 
+class IndexCancelled(SearchdeskError):
+    """The caller asked an indexing run to stop; nothing was committed."""
+
+
 class IndexLocked(SearchdeskError):
     """Another process is updating the index."""
 

@@ -25,6 +25,7 @@ from . import store
 from .chunking import iter_line_chunks
 from .documents import BinaryFile, FileChanged, Scanned, SourceFile, read_lines, scan, walk
 from .errors import (
+    IndexCancelled,
     UsageError,
 )
 from .models import Chunk, IndexProgress, IndexReport
@@ -122,14 +123,18 @@ def build_index(
     strict: bool = False,
     forget: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IndexReport:
     """Index (or update) the documents under ``roots`` into ``index_dir``.
 
     With no ``roots``, every folder indexed before is refreshed (a folder
     that no longer exists leaves the index). ``forget`` drops indexed
     folders. With ``strict``, any unreadable file fails the run and nothing
-    is committed (``report.committed`` is False).
+    is committed (``report.committed`` is False). ``should_stop`` is polled
+    after each file and before the commit is made live: when it returns True
+    (or raises), nothing of the run becomes visible.
     """
+    stop = should_stop or _never
     started = time.perf_counter()
     folders = [_check_root(r) for r in roots]
     forgotten = [str(Path(f).expanduser().absolute().resolve()) for f in forget]
@@ -147,10 +152,12 @@ def build_index(
             folders = [Path(r) for r in sorted(update.roots)]
         if not update.roots and not forgotten:
             raise UsageError("no folder to index: run `searchdesk index DIR`")
-        changed = _update(update, folders, report, progress, strict or None)
+        changed = _update(update, folders, report, progress, strict or None, stop)
         if changed is None:
             report.committed = False
         else:
+            if stop():
+                raise IndexCancelled("indexing was stopped; the previous index is unchanged")
             update.finish(changed or bool(forgotten))
             report.total_paragraphs = _count_chunks(update.ix)
     report.seconds = time.perf_counter() - started
@@ -182,13 +189,22 @@ class _Planned:
     source: str
 
 
+def _never() -> bool:
+    return False
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Is ``path`` strictly inside ``folder``? (``/a/dd`` is not inside ``/a/d``.)"""
+    return path.startswith(folder.rstrip("/") + "/")
+
+
 def _owner(roots: dict[str, str], real: str, walked_from: str) -> str:
     """The outermost indexed folder holding ``real`` (else the folder it was found in).
 
     Ownership does not depend on which folders a run walks, so indexing
     ``d``, then ``d/sub``, then ``d`` again never indexes a file twice.
     """
-    holders = [r for r in roots if real.startswith(r.rstrip("/") + "/")]
+    holders = [r for r in roots if _inside(real, r)]
     return min(holders, key=len) if holders else walked_from
 
 
@@ -198,13 +214,14 @@ def _update(
     report: IndexReport,
     progress: ProgressCallback | None,
     strict: bool | None,
+    stop: Callable[[], bool],
 ) -> bool | None:
     """Apply every change in one commit; False if there were none, None if
     ``strict`` and a file could not be read (nothing committed)."""
     roots = update.roots
     walked = [str(f) for f in folders]
     # A folder inside another walked folder adds nothing to the walk.
-    walked = [w for w in walked if not any(w.startswith(o.rstrip("/") + "/") for o in walked)]
+    walked = [w for w in walked if not any(_inside(w, o) for o in walked)]
     planned: dict[str, _Planned] = {}
     gone: set[str] = set()
     for folder in walked:
@@ -222,7 +239,7 @@ def _update(
             if key in planned:
                 continue  # the same file through another folder or a symlink
             root = _owner(roots, real, folder)
-            rel = os.path.relpath(real, root) if real.startswith(root) else f.source
+            rel = os.path.relpath(real, root) if _inside(real, root) else f.source
             source = f"{roots.get(root, '')}/{display_path(rel)}".lstrip("/")
             planned[key] = _Planned(f, key, root, source)
 
@@ -247,6 +264,8 @@ def _update(
             _index_file(writer, plan, records.get(plan.key), report)
             if progress is not None:
                 progress(IndexProgress(done, total, plan.source))
+            if stop():
+                raise IndexCancelled("indexing was stopped; the previous index is unchanged")
         if strict and report.problems:
             writer.cancel()
             return None

@@ -396,3 +396,24 @@ def test_strict_commits_nothing_when_a_file_cannot_be_read(tmp_path: Path) -> No
     assert run("--index", str(index_dir), "query", "zephyrin").returncode == 1
     assert run("--index", str(index_dir), "index", str(docs)).returncode == 0
     assert hits(index_dir, "zephyrin") == 1
+
+
+@pytest.mark.parametrize("when", ["after the first file", "before the commit goes live"])
+def test_a_stop_request_keeps_the_previous_state(tmp_path: Path, when: str) -> None:
+    """``should_stop`` is polled per file and before the commit goes live (the CLI's
+    signal handlers answer it, in case Python dropped their exception)."""
+    from searchdesk.errors import IndexCancelled
+
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    index_dir = tmp_path / "index"
+    build_index([docs], index_dir)
+    before = hits(index_dir, "paix")
+    (docs / "new.txt").write_text("Un traité de paix durable.\n")
+    files = len(list(docs.iterdir()))
+    after = 1 if when == "after the first file" else files  # one poll per file, then one
+    calls = iter(range(1_000_000))
+    with pytest.raises(IndexCancelled):
+        build_index([docs], index_dir, should_stop=lambda: next(calls) >= after)
+    assert hits(index_dir, "paix") == before
+    assert_clean(index_dir)
