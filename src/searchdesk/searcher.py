@@ -201,6 +201,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._reopening = threading.Lock()
         self._dm_lock = threading.Lock()
+        self._stamp = store.marker_stamp(index_dir)
         self._current = _Generation(*_open(index_dir))
         self._analyzer = french_analyzer()
         # searchdesk's own schema, the index's (the marker vouches for the
@@ -233,23 +234,34 @@ class SearchIndex:
         that cannot be read or an index that cannot be opened right now keeps
         the open one answering; the error shows when a read really fails.
         """
+        stamp = store.marker_stamp(self.index_dir)
+        if stamp is not None and stamp == self._stamp:
+            return False  # the marker verified at open is still the live one
         try:
             marker = store.read_marker(self.index_dir)
         except SearchdeskError:
             return False
         if marker == self._current.marker:
+            self._stamp = stamp
             return False
         try:
-            self._reopen()
+            self._reopen(stamp)
         except SearchdeskError:
             return False
         return True
 
-    def _reopen(self) -> None:
-        """Open what the marker names now and retire the pooled searchers."""
+    def _reopen(self, stamp: tuple[int, int, int, int] | None = None) -> None:
+        """Open what the marker names now and retire the pooled searchers.
+
+        ``stamp`` is the marker's, taken before it was read: if the marker
+        changes meanwhile, the next refresh sees a new stamp and reads again.
+        """
+        if stamp is None:
+            stamp = store.marker_stamp(self.index_dir)
         with self._reopening:
             ix, marker = store.open_index(self.index_dir)
             with self._lock:
+                self._stamp = stamp
                 old, self._current = self._current, _Generation(ix, marker)
                 idle, old.idle = old.idle, []
         for s in idle:

@@ -212,6 +212,17 @@ def read_marker(index_dir: Path, check_version: bool = True) -> Marker:
     return marker
 
 
+def marker_stamp(index_dir: Path) -> tuple[int, int, int, int] | None:
+    """(inode, size, mtime, ctime) of the marker: a reader that verified it can
+    skip reading it again (and its signature) while the stamp stays the same;
+    the marker is only ever replaced by a rename, which changes the inode."""
+    try:
+        st = os.lstat(index_dir / MARKER)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def write_marker(index_dir: Path, marker: Marker) -> None:
     """Sign and replace the marker atomically (write, fsync, rename)."""
     key = trust.load_key(create=True)

@@ -304,3 +304,30 @@ def test_readers_answer_from_one_generation_or_the_next_during_rebuilds(tmp_path
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
         assert json.loads(done.stdout)["total"] == expected["total"]
+
+
+def test_refresh_skips_an_unchanged_marker_and_sees_any_rewrite(tmp_path: Path) -> None:
+    """The stamp shortcut answers like reading the marker: unchanged → no reopen;
+    a rewrite in place (same inode) or by rename → read again."""
+    from searchdesk import store as store_module
+    from searchdesk.indexer import build_index as build
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Un goéland.\n")
+    index_dir = tmp_path / "index"
+    build([docs], index_dir)
+    with SearchIndex(index_dir) as ix:
+        assert ix.refresh() is False
+        (docs / "b.txt").write_text("Un autre goéland.\n")
+        build([docs], index_dir)
+        assert ix.refresh() is True
+        assert ix.search("goeland").total == 2
+        assert ix.refresh() is False
+        marker = index_dir / store_module.MARKER
+        data = marker.read_bytes()
+        marker.write_bytes(b"null" + b" " * (len(data) - 4))  # in place, same size
+        assert ix.refresh() is False  # unreadable now: keep answering from what is open
+        assert ix.search("goeland").total == 2
+        marker.write_bytes(data)
+        assert ix.refresh() is False  # the same marker again: nothing to reopen
