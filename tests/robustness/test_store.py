@@ -417,3 +417,64 @@ def test_a_stop_request_keeps_the_previous_state(tmp_path: Path, when: str) -> N
         build_index([docs], index_dir, should_stop=lambda: next(calls) >= after)
     assert hits(index_dir, "paix") == before
     assert_clean(index_dir)
+
+
+def as_user(uid: int, argv: list[str], home: Path) -> tuple[int, str]:
+    """Run the CLI in a child process that has become ``uid`` (a real second user).
+
+    The child forks from this interpreter and drops root with setresuid, so it
+    needs no access to the virtual environment's files.
+    """
+    import tempfile
+
+    from searchdesk.cli import main
+
+    out = tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 99
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.environ["XDG_DATA_HOME"] = str(home)
+            sys.stderr = open(out.fileno(), "w", closefd=False)  # noqa: SIM115
+            code = main(argv)
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    out.seek(0)
+    return os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace")
+
+
+@ROOT_ONLY
+def test_a_second_user_can_neither_open_nor_write_my_index(tmp_path: Path) -> None:
+    import tempfile
+
+    shared = Path(tempfile.mkdtemp(prefix="searchdesk-two-users-"))
+    try:
+        shared.chmod(0o755)
+        docs = shared / "docs"
+        shutil.copytree(SEEDS, docs)
+        mine = shared / "mine"
+        build_index([docs], mine)
+        home = shared / "nobody-home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        for argv in (["query", "paix"], ["stats"], ["index", str(docs)]):
+            code, err = as_user(65534, ["--index", str(mine), *argv], home)
+            assert code == 2, err
+            assert "belongs to another user" in err or "Permission denied" in err, err
+        # The other way round: an index the second user built is refused to me.
+        theirs = shared / "theirs"
+        theirs.mkdir()
+        os.chown(theirs, 65534, 65534)
+        code, err = as_user(65534, ["--index", str(theirs), "index", str(docs)], home)
+        assert code == 0, err
+        assert (home / "searchdesk" / "secret").stat().st_uid == 65534
+        done = run("--index", str(theirs), "query", "paix")
+        assert done.returncode == 2
+        assert "belongs to another user" in done.stderr
+    finally:
+        shutil.rmtree(shared)
