@@ -429,23 +429,23 @@ def as_user(uid: int, argv: list[str], home: Path) -> tuple[int, str]:
 
     from searchdesk.cli import main
 
-    out = tempfile.TemporaryFile()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 99
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            os.environ["XDG_DATA_HOME"] = str(home)
-            sys.stderr = open(out.fileno(), "w", closefd=False)  # noqa: SIM115
-            code = main(argv)
-        finally:
-            sys.stderr.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    out.seek(0)
-    return os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace")
+    with tempfile.TemporaryFile() as out:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 99
+            try:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.environ["XDG_DATA_HOME"] = str(home)
+                sys.stderr = open(out.fileno(), "w", closefd=False)  # noqa: SIM115
+                code = main(argv)
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        out.seek(0)
+        return os.waitstatus_to_exitcode(status), out.read().decode("utf-8", "replace")
 
 
 @ROOT_ONLY
