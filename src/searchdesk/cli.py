@@ -9,6 +9,7 @@ starts fast and never loads Textual.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -16,12 +17,16 @@ from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .errors import SearchdeskError
-from .paths import display_path, resolve_index
+from .paths import IndexChoice, choose_index, display_path
 from .sanitize import escape
+
+if TYPE_CHECKING:
+    from .models import SearchResult
+    from .searcher import SearchIndex
 
 
 class ExitCode(IntEnum):
@@ -53,12 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--index",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="index folder (default: $SEARCHDESK_INDEX, else ./index)",
+        help="index folder (default: $SEARCHDESK_INDEX, else the nearest index/ holding a"
+        " searchdesk.json in the current folder or its parents, else ./index)",
     )
     parser = _Parser(
         prog="searchdesk",
         description="Full-text search for folders of French documents, by paragraph.",
-        epilog="With no command, opens the interactive app.",
+        epilog="With no command, opens the interactive app (stdout must be a terminal).",
         parents=[index_opt],
     )
     parser.add_argument("--version", action="version", version=f"searchdesk {__version__}")
@@ -76,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="start a fresh index")
     p.add_argument("--wait", action="store_true", help="wait for another indexing run to end")
     p.add_argument("--strict", action="store_true", help="fail (exit 2) if any file is unreadable")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="name each skipped file and why, on stderr",
+    )
 
     p = sub.add_parser(
         "forget",
@@ -100,14 +112,42 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="only hits in this source (repeatable)",
+        help="only hits in this source: its label (see `searchdesk sources`) or the file's"
+        " path, relative or absolute (repeatable)",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--facets",
+        type=_positive,
+        default=10,
+        metavar="N",
+        help="after the hits, list the N sources with the most hits (10; 0: none)",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument(
+        "--jsonl", action="store_true", help="print one JSON object per hit, one per line"
+    )
+    out.add_argument(
+        "--count", action="store_true", help="print the number of hits (all, not only --limit)"
+    )
+    out.add_argument(
+        "-l",
+        "--files-with-matches",
+        action="store_true",
+        help="print the path of each file with hits (all of them, not only --limit)",
+    )
+    out.add_argument(
+        "--vimgrep",
+        action="store_true",
+        help="print path:line:column:paragraph, one line per hit (line and column of its"
+        " first match)",
+    )
     p.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
-        help="colour the output (auto: on a terminal, unless NO_COLOR is set)",
+        help="colour the output (auto: on a terminal, unless NO_COLOR is set); without"
+        " colour, matches are marked **like this**",
     )
 
     p = sub.add_parser(
@@ -115,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[index_opt],
         help="show what the index holds",
         description="Files, paragraphs, distinct paragraphs, terms and size of the index.",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser(
+        "sources",
+        parents=[index_opt],
+        help="list the indexed folders and their sources",
+        description="List the indexed folders (label and path), then every source with its"
+        " number of paragraphs. Labels are what --source and source: take.",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -169,10 +218,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    index_dir = resolve_index(getattr(args, "index", None))
+    if args.command == "query" and not args.query.strip():
+        sys.stderr.write("searchdesk: the query is empty (see `searchdesk query --help`)\n")
+        return ExitCode.ERROR
+    if args.command in (None, "tui") and not sys.stdout.isatty():
+        sys.stderr.write(
+            "searchdesk: the app needs a terminal on stdout;"
+            " use `searchdesk query QUERY` to print hits\n"
+        )
+        return ExitCode.ERROR
+    choice = choose_index(getattr(args, "index", None))
+    index_dir = choice.path
     from .render import configure_output
 
-    configure_output(sys.stdout, sys.stderr, json_output=getattr(args, "json", False))
+    json_output = getattr(args, "json", False) or getattr(args, "jsonl", False)
+    configure_output(sys.stdout, sys.stderr, json_output=json_output)
     _received.clear()
     previous = signal.signal(signal.SIGTERM, _on_signal)
     previous_int = signal.signal(signal.SIGINT, _on_signal)
@@ -182,7 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "query":
             return cmd_query(args, index_dir)
         if args.command == "stats":
-            return cmd_stats(args, index_dir)
+            return cmd_stats(args, choice)
+        if args.command == "sources":
+            return cmd_sources(args, index_dir)
         return cmd_tui(getattr(args, "query", None), index_dir)
     except SearchdeskError as exc:
         sys.stderr.write(f"searchdesk: {escape(str(exc))}\n")
@@ -219,6 +281,9 @@ def cmd_index(args: argparse.Namespace, index_dir: Path) -> int:
             progress=progress,
             should_stop=_stop_requested,
         )
+    if getattr(args, "verbose", False):
+        for name, why in report.skipped_files:
+            sys.stderr.write(f"searchdesk: skipped {name}: {why}\n")
     for problem in report.problems:
         sys.stderr.write(f"searchdesk: warning: {escape(problem)}\n")
     for folder in report.vanished:
@@ -245,38 +310,115 @@ def _use_color(choice: str) -> bool:
 
 
 def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
-    from .render import Style, render_json, render_result
-    from .searcher import search
+    from .locate import SourceResolver
+    from .render import Style, render_json, render_jsonl, render_result
+    from .searcher import SearchIndex
 
-    result = search(index_dir, args.query, limit=args.limit, sources=args.source)
+    with SearchIndex(index_dir) as ix:
+        needs_sources = bool(args.source) or "source:" in args.query or args.files_with_matches
+        infos = ix.sources() if needs_sources else []
+        resolver = SourceResolver(ix.marker.roots, [i.source for i in infos])
+        sources = [resolver.resolve(name) for name in args.source]
+        text = resolver.rewrite_query(args.query)
+        result = ix.search(text, limit=args.limit, sources=sources)
+        if text != args.query:
+            result = dataclasses.replace(result, query=args.query)
+        code = ExitCode.OK if result.total else ExitCode.NO_HITS
+        if args.json:
+            print(render_json(result))
+        elif args.jsonl:
+            for line in render_jsonl(result):
+                print(line)
+        elif args.count:
+            print(result.total)
+        elif args.files_with_matches:
+            paths = {i.source: i.path for i in infos}
+            wanted = set(sources)
+            for name in sorted(result.facets):
+                if (not wanted or name in wanted) and name in paths:
+                    print(display_path(_shell_path(paths[name])))
+        elif args.vimgrep:
+            _print_vimgrep(ix, result)
+        else:
+            print(render_result(result, Style(_use_color(args.color)), facets=args.facets))
+            if result.suggestion:
+                sys.stderr.write(f"did you mean: {escape(result.suggestion)}\n")
+    return code
+
+
+def _shell_path(path: str) -> str:
+    """``path`` relative to the current folder when it is inside it, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel == ".." or rel.startswith("../") else rel
+
+
+def _print_vimgrep(ix: SearchIndex, result: SearchResult) -> None:
+    from .locate import match_position
+    from .render import render_vimgrep
+
+    for hit in result.hits:
+        real = ix.file_path(hit.path) or hit.path
+        line, column = match_position(real, hit)
+        print(render_vimgrep(_shell_path(hit.path), line, column, hit))
+
+
+def cmd_sources(args: argparse.Namespace, index_dir: Path) -> int:
+    import json
+
+    from .searcher import SearchIndex
+
+    with SearchIndex(index_dir) as ix:
+        roots = sorted(ix.marker.roots, key=lambda r: r[1])
+        infos = ix.sources()
     if args.json:
-        print(render_json(result))
-    else:
-        print(render_result(result, Style(_use_color(args.color))))
-        if result.suggestion:
-            sys.stderr.write(f"did you mean: {escape(result.suggestion)}\n")
-        unknown = [name for name in args.source if name not in result.facets]
-        if unknown and result.total == 0:
-            sys.stderr.write(
-                f"searchdesk: note: no hits in source '{escape(unknown[0])}'"
-                " (see `searchdesk stats` for the index)\n"
-            )
-    return ExitCode.OK if result.total else ExitCode.NO_HITS
+        data = {
+            "folders": [{"label": label, "path": path} for path, label in roots],
+            "sources": [
+                {"source": i.source, "path": i.path, "paragraphs": i.paragraphs} for i in infos
+            ],
+        }
+        print(json.dumps(data, ensure_ascii=False))
+        return ExitCode.OK
+    print("indexed folders:")
+    for path, label in roots:
+        print(f"  {display_path(label)}  {display_path(path)}")
+    width = max((len(str(i.paragraphs)) for i in infos), default=1)
+    print(f"sources ({len(infos)}, paragraphs each):")
+    for info in infos:
+        print(f"  {info.paragraphs:>{width}}  {display_path(info.source)}")
+    return ExitCode.OK
 
 
-def cmd_stats(args: argparse.Namespace, index_dir: Path) -> int:
+def cmd_stats(args: argparse.Namespace, choice: IndexChoice) -> int:
     import json
 
     from .render import render_stats
     from .searcher import SearchIndex
 
+    index_dir = choice.path
     with SearchIndex(index_dir) as ix:
         stats = ix.stats()
+    why = _REASONS.get(choice.reason, choice.reason)
     if args.json:
-        print(json.dumps({"index": display_path(str(index_dir)), **stats.to_dict()}))
+        print(
+            json.dumps(
+                {"index": display_path(str(index_dir)), "index_from": why, **stats.to_dict()}
+            )
+        )
     else:
         print(render_stats(stats, display_path(str(index_dir))))
     return ExitCode.OK
+
+
+_REASONS = {
+    "--index": "--index",
+    "$SEARCHDESK_INDEX": "$SEARCHDESK_INDEX",
+    "found": "nearest index/ in the current folder or its parents",
+    "default": "./index (default)",
+}
 
 
 def cmd_tui(query: str | None, index_dir: Path) -> int:

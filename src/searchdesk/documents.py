@@ -35,7 +35,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -154,6 +154,8 @@ class WalkResult:
     skipped: int
     """Entries that are not documents: other extensions, FIFOs, sockets, devices."""
     problems: list[str]
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    """The skipped entries: (path as shown, why)."""
 
 
 def walk(root: Path) -> WalkResult:
@@ -208,6 +210,7 @@ def walk(root: Path) -> WalkResult:
             continue
         if not entry.name.lower().endswith(DOCUMENT_SUFFIXES):
             result.skipped += 1
+            result.skipped_files.append((display_path(entry.path), "not a .txt or .md file"))
             continue
         try:
             st = entry.stat()
@@ -216,6 +219,9 @@ def walk(root: Path) -> WalkResult:
             continue
         if not stat.S_ISREG(st.st_mode):
             result.skipped += 1
+            result.skipped_files.append(
+                (display_path(entry.path), f"not a regular file ({_kind(st.st_mode)})")
+            )
             continue
         rel = display_path(os.path.relpath(entry.path, root_str).replace(os.sep, "/"))
         result.files.append(

@@ -45,5 +45,9 @@ class QuerySyntaxError(SearchdeskError):
     """The query cannot be parsed."""
 
 
+class UnknownSource(SearchdeskError):
+    """A --source or source: names nothing in the index."""
+
+
 class UsageError(SearchdeskError):
     """Bad arguments (missing folder, unknown source…)."""

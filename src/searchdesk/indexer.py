@@ -232,6 +232,7 @@ def _update(
             continue
         found = walk(Path(folder))
         report.skipped += found.skipped
+        report.skipped_files.extend(found.skipped_files)
         report.problems.extend(found.problems)
         for f in found.files:
             real = f.real
@@ -345,6 +346,7 @@ def _index_file(
     if record is not None:
         _delete_file(writer, key)
     count, title = 0, ""
+    problems = len(report.problems)
     if scanned is not None:
         lines = read_lines(f.path, scanned)
         markdown = f.path.lower().endswith(".md")
@@ -365,6 +367,12 @@ def _index_file(
             report.problems.append(f"{name}: {exc.strerror or exc}")
     if not count:
         report.skipped += 1
+        if scanned is None:
+            report.skipped_files.append((name, "binary"))
+        elif len(report.problems) == problems:
+            report.skipped_files.append((name, "no text (empty or blank)"))
+        else:
+            report.skipped_files.append((name, "could not be read (see the warning)"))
         if record is not None:
             report.removed += 1
         return

@@ -164,6 +164,8 @@ class IndexReport:
     """Indexed folders that no longer exist (their files left the index)."""
     committed: bool = True
     """False when ``strict`` found problems and nothing was written."""
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    """The skipped files: (path as shown, why), in the order they were met."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -72,14 +72,31 @@ def render_hit(hit: Hit, style: Style) -> str:
     return "\n".join(lines)
 
 
-def render_result(result: SearchResult, style: Style) -> str:
-    """The human output of ``searchdesk query``: hits, then facets and total."""
+def top_facets(facets: dict[str, int], limit: int) -> list[tuple[str, int]]:
+    """The ``limit`` sources with the most hits, most first (ties by name)."""
+    return sorted(facets.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def render_facets(facets: dict[str, int], limit: int, style: Style) -> str | None:
+    """``sources: a 3  b 2  … and 1,121 more sources``, or None when there is nothing to show."""
+    if not facets or limit <= 0:
+        return None
+    shown = top_facets(facets, limit)
+    parts = [f"{style.source(display_path(name))} {count}" for name, count in shown]
+    rest = len(facets) - len(shown)
+    if rest:
+        noun = "source" if rest == 1 else "sources"
+        parts.append(style.dim(f"… and {rest:,} more {noun}"))
+    return "sources: " + "  ".join(parts)
+
+
+def render_result(result: SearchResult, style: Style, facets: int = 10) -> str:
+    """The human output of ``searchdesk query``: hits, then the top ``facets``
+    sources by hits, then the total."""
     blocks = [render_hit(hit, style) for hit in result.hits]
-    if result.facets:
-        facets = "  ".join(
-            f"{style.source(display_path(name))} {count}" for name, count in result.facets.items()
-        )
-        blocks.append(f"sources: {facets}")
+    footer = render_facets(result.facets, facets, style)
+    if footer:
+        blocks.append(footer)
     shown = len(result.hits)
     noun = "hit" if result.total == 1 else "hits"
     more = f", {shown} shown" if shown < result.total else ""
@@ -111,7 +128,22 @@ def render_json(result: SearchResult) -> str:
     which UTF-8 cannot encode and strict parsers refuse as ``\udcXX``, is
     written as the text ``\xNN``, as the human output shows it.
     """
-    return _JSON_UNSAFE.sub(_json_escape, json.dumps(result.to_dict(), ensure_ascii=False))
+    return _dumps(result.to_dict())
+
+
+def _dumps(data: object) -> str:
+    return _JSON_UNSAFE.sub(_json_escape, json.dumps(data, ensure_ascii=False))
+
+
+def render_jsonl(result: SearchResult) -> Iterator[str]:
+    """One JSON object per hit (the objects of ``hits`` in :func:`render_json`)."""
+    for hit in result.hits:
+        yield _dumps(hit.to_dict())
+
+
+def render_vimgrep(path: str, line: int, column: int, hit: Hit) -> str:
+    """``path:line:column:text``, as ``rg --vimgrep``: the paragraph on one line."""
+    return f"{display_path(path)}:{line}:{column}:{sanitize_line(hit.text)}"
 
 
 def configure_output(stdout: TextIO, stderr: TextIO, *, json_output: bool = False) -> None:

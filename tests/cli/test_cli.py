@@ -152,7 +152,7 @@ def test_stats(workdir: Path) -> None:
     assert "distinct paragraphs" in human
 
 
-@pytest.mark.parametrize("command", [[], ["index"], ["query"], ["stats"], ["tui"]])
+@pytest.mark.parametrize("command", [[], ["index"], ["query"], ["stats"], ["sources"], ["tui"]])
 def test_every_command_has_help(command: list[str]) -> None:
     done = run(*command, "--help")
     assert done.returncode == 0
