@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         " or changed files are read again; other folders in the index are kept. With no"
         " DIR, every folder indexed before is refreshed (a deleted folder leaves the index).",
     )
-    p.add_argument("dirs", nargs="*", metavar="DIR", help="folder to index")
+    p.add_argument("dirs", nargs="*", metavar="DIR", help="folder (or single file) to index")
     p.add_argument("--rebuild", action="store_true", help="start a fresh index")
     p.add_argument("--wait", action="store_true", help="wait for another indexing run to end")
     p.add_argument("--strict", action="store_true", help="fail (exit 2) if any file is unreadable")

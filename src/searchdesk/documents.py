@@ -169,6 +169,9 @@ def walk(root: Path) -> WalkResult:
     root_str = str(root)
     shown_root = display_path(root_str)
     result = WalkResult([], 0, [])
+    if not os.path.isdir(root_str):
+        _one_file(root_str, result)  # `searchdesk index FILE`
+        return result
     seen: set[tuple[int, int]] = set()
     # One frame per open folder: its real path and the entries left to visit.
     stack: list[tuple[str, Iterator[os.DirEntry[str]]]] = []
@@ -238,6 +241,39 @@ def walk(root: Path) -> WalkResult:
             )
         )
     return result
+
+
+def _one_file(path: str, result: WalkResult) -> None:
+    """A single file given as a root: a document if it would be one in a folder."""
+    shown = display_path(path)
+    if not os.path.basename(path).lower().endswith(DOCUMENT_SUFFIXES):
+        result.skipped += 1
+        result.skipped_files.append((shown, "not a .txt or .md file"))
+        return
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        result.problems.append(f"{shown}: {exc.strerror or exc}")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        result.skipped += 1
+        result.skipped_files.append((shown, f"not a regular file ({_kind(st.st_mode)})"))
+        return
+    name = display_path(os.path.basename(path))
+    real = os.path.realpath(path)
+    result.files.append(
+        SourceFile(
+            shown,
+            path,
+            name,
+            st.st_size,
+            st.st_mtime_ns,
+            real,
+            st.st_ino,
+            st.st_dev,
+            st.st_ctime_ns,
+        )
+    )
 
 
 def _real_path(entry: os.DirEntry[str], real_folder: str) -> str:

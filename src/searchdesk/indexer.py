@@ -168,8 +168,8 @@ def _check_root(root: str | os.PathLike[str]) -> Path:
     path = Path(root).expanduser()
     if not path.exists():
         raise UsageError(f"no such folder: {display_path(str(root))}")
-    if not path.is_dir():
-        raise UsageError(f"not a folder: {display_path(str(root))}")
+    if not (path.is_dir() or path.is_file()):
+        raise UsageError(f"not a folder or a file: {display_path(str(root))}")
     return path.resolve()
 
 
@@ -219,17 +219,16 @@ def _update(
     """Apply every change in one commit; False if there were none, None if
     ``strict`` and a file could not be read (nothing committed)."""
     roots = update.roots
-    walked = [str(f) for f in folders]
+    given = [str(f) for f in folders]
+    # `searchdesk index` with no folder: an indexed folder (or file) was deleted.
+    gone = {f for f in given if not (os.path.isdir(f) or os.path.isfile(f))}
+    for folder in sorted(gone):
+        report.vanished.append(display_path(roots.pop(folder, folder)))
+    present = [f for f in given if f not in gone]
     # A folder inside another walked folder adds nothing to the walk.
-    walked = [w for w in walked if not any(_inside(w, o) for o in walked)]
+    walked = [w for w in present if not any(_inside(w, o) for o in present)]
     planned: dict[str, _Planned] = {}
-    gone: set[str] = set()
     for folder in walked:
-        if not os.path.isdir(folder):
-            # `searchdesk index` with no folder: an indexed folder was deleted.
-            report.vanished.append(display_path(roots.pop(folder, folder)))
-            gone.add(folder)
-            continue
         found = walk(Path(folder))
         report.skipped += found.skipped
         report.skipped_files.extend(found.skipped_files)
@@ -240,8 +239,12 @@ def _update(
             if key in planned:
                 continue  # the same file through another folder or a symlink
             root = _owner(roots, real, folder)
-            rel = os.path.relpath(real, root) if _inside(real, root) else f.source
-            source = f"{roots.get(root, '')}/{display_path(rel)}".lstrip("/")
+            label = roots.get(root, "")
+            if real == root:  # an indexed file: its label is its source
+                source = label
+            else:
+                rel = os.path.relpath(real, root) if _inside(real, root) else f.source
+                source = f"{label}/{display_path(rel)}".lstrip("/")
             planned[key] = _Planned(f, key, root, source)
 
     records: dict[str, FileRecord] = {}

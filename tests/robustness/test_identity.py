@@ -143,3 +143,27 @@ def test_a_folder_whose_name_extends_another_is_not_inside_it(tmp_path: Path) ->
     build_index([tmp_path / "dd"], index_dir)
     facets = query_json(index_dir, "mouettes")["facets"]
     assert facets == {"source": {"d/note.txt": 1, "dd/note.txt": 1}}
+
+
+def test_a_single_file_can_be_indexed_refreshed_and_dropped(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Carnet\n\nUne note sur les salamandres.\n")
+    index_dir = tmp_path / "index"
+    done = run("--index", str(index_dir), "index", str(note))
+    assert done.returncode == 0, done.stderr
+    data = query_json(index_dir, "salamandres")
+    assert data["facets"] == {"source": {"note.md": 1}}
+    note.write_text("# Carnet\n\nUne note sur les tritons.\n")
+    assert run("--index", str(index_dir), "index").returncode == 0
+    assert query_json(index_dir, "tritons")["total"] == 1
+    assert query_json(index_dir, "salamandres")["total"] == 0
+    # Its folder indexed too: the folder owns the file, no duplicate.
+    assert run("--index", str(index_dir), "index", str(tmp_path)).returncode == 0
+    hits = query_json(index_dir, "tritons")["hits"]
+    assert isinstance(hits, list) and len(hits) == 1 and hits[0]["also_in"] == []
+    note.unlink()
+    done = run("--index", str(index_dir), "index")
+    assert done.returncode == 0 and "no longer exists" in done.stderr
+    assert query_json(index_dir, "tritons")["total"] == 0
+    done = run("--index", str(index_dir), "index", str(tmp_path / "missing.txt"))
+    assert done.returncode == 2 and "no such folder" in done.stderr
