@@ -168,6 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the completion script for SHELL. bash: add"
+        ' `eval "$(searchdesk completion bash)"` to ~/.bashrc; zsh: the same line with zsh'
+        " in ~/.zshrc; fish: `searchdesk completion fish >"
+        " ~/.config/fish/completions/searchdesk.fish`.",
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
+
+    p = sub.add_parser(
         "tui",
         parents=[index_opt],
         help="open the interactive app (the default)",
@@ -218,6 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.command == "completion":
+        from .completion import script
+
+        sys.stdout.write(script(parser, args.shell))
+        return ExitCode.OK
     if args.command == "query" and not args.query.strip():
         sys.stderr.write("searchdesk: the query is empty (see `searchdesk query --help`)\n")
         return ExitCode.ERROR
