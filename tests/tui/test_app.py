@@ -82,6 +82,8 @@ async def test_toggling_a_source_filters_and_keeps_counts(seeds_index: Path) -> 
         assert app.result is not None
         facets = dict(app.result.facets)
         assert len(facets) > 1
+        await pilot.press("tab")  # the sources' filter box, then the list
+        assert app.focused is app.query_one("#source-filter")
         await pilot.press("tab")
         assert app.focused is app.source_panel
         values = [
@@ -136,7 +138,7 @@ async def test_enter_opens_detail_and_escape_returns(seeds_index: Path) -> None:
         await pilot.pause()
         assert screen.current.ordinal == start
         await pilot.press("y")
-        assert app.clipboard.endswith(f"— {selected.source}:{screen.current.line}")
+        assert app.clipboard.endswith(f", {selected.source}:{screen.current.line}")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DetailScreen)

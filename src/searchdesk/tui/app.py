@@ -15,7 +15,6 @@ summary, the sources and the current results are reloaded.
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import time
 from collections.abc import Iterable
@@ -24,23 +23,27 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, SelectionList
+from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
 from .. import store
 from ..errors import IndexBuilding, SearchdeskError
 from ..models import Hit, SearchResult, SourceInfo
 from ..paths import display_path
-from ..sanitize import escape
+from ..sanitize import escape, sanitize_line
 from ..searcher import SearchCancelled, SearchIndex
+from .clipboard import editor_command, editor_name, system_copy
 from .display import error_line
 from .messages import (
+    CopyDone,
     DetailLoaded,
     EditorTarget,
     EngineProblem,
+    GroupLoaded,
     IndexChecked,
     IndexLoaded,
     IndexUnavailable,
@@ -49,7 +52,7 @@ from .messages import (
     SearchFailed,
 )
 from .screens import DetailScreen, HelpModal, NoIndexScreen
-from .widgets import PreviewPane, QueryBox, ResultsList, SourcePanel, StatusLine
+from .widgets import PreviewPane, QueryBox, ResultsList, SourceFilter, SourcePanel, StatusLine
 
 #: Delay between the last keystroke and the search.
 DEBOUNCE_SECONDS = 0.15
@@ -68,15 +71,31 @@ class SearchdeskApp(App[int]):
 
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # Outside a text field (a text field takes the key as a character).
+        Binding("q", "quit", "Quit", show=False),
         Binding("slash", "focus_query", "Search", show=False),
-        Binding("ctrl+f", "focus_query", "Search", priority=True),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("ctrl+s", "apply_suggestion", "Use suggestion", priority=True),
+        Binding("ctrl+f", "focus_query", "Search", show=False, priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+s", "apply_suggestion", "Suggestion", priority=True),
         Binding("ctrl+r", "clear_filters", "Clear filters", priority=True),
         Binding("escape", "back_or_clear", "Back / clear", show=False),
-        Binding("o", "open_in_editor", "Open in $EDITOR"),
+        Binding("o", "open_in_editor", "Open"),
         Binding("y", "copy_paragraph", "Copy"),
+        Binding("g", "group_by_file", "Group"),
     ]
+
+    #: Actions of the main screen only: hidden from the footer and inert elsewhere.
+    MAIN_ACTIONS = frozenset(
+        {
+            "focus_query",
+            "apply_suggestion",
+            "clear_filters",
+            "back_or_clear",
+            "focus_results",
+            "group_by_file",
+        }
+    )
 
     def __init__(self, index_dir: Path, query: str | None = None) -> None:
         super().__init__()
@@ -119,12 +138,37 @@ class SearchdeskApp(App[int]):
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
 
+    # -- which keys act now ---------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that would do nothing now are inert and left out of the footer."""
+        main = len(self.screen_stack) == 1
+        if action in self.MAIN_ACTIONS and not main:
+            return False
+        typing = isinstance(self.focused, Input)
+        if action == "apply_suggestion":
+            return self.result is not None and bool(self.result.suggestion)
+        if action == "clear_filters":
+            return bool(self.source_panel.selected)
+        if action == "group_by_file":
+            return not typing and self._has_hit()
+        if action in ("open_in_editor", "copy_paragraph"):
+            if isinstance(self.screen, DetailScreen):
+                return True
+            return main and not typing and self.index is not None and self._has_hit()
+        return True
+
+    def _has_hit(self) -> bool:
+        return self.result is not None and self.results_list.current is not None
+
     # -- layout and start ----------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield QueryBox(self.initial_query)
         with Horizontal(id="panes"):
-            yield SourcePanel()
+            with Vertical(id="sources-pane"):
+                yield SourceFilter()
+                yield SourcePanel()
             yield ResultsList()
             yield PreviewPane()
         yield StatusLine()
@@ -311,15 +355,21 @@ class SearchdeskApp(App[int]):
             and (self.result.sources == message.result.sources)
         )
         self.result = message.result
-        self.results_list.show_hits(message.result.hits, keep_position=more)
-        self.source_panel.show_counts(self.infos, message.result.facets)
         r = message.result
+        if r.total == 0:
+            self.results_list.show_empty(r.query, r.suggestion, len(r.sources))
+        else:
+            self.results_list.show_hits(r.hits, keep_position=more, facets=r.facets)
+        self.source_panel.show_counts(self.infos, r.facets)
         self.status.show_result(r.total, r.elapsed_ms, r.sources, r.suggestion)
         self._update_preview()
+        self.refresh_bindings()
 
     def on_search_failed(self, message: SearchFailed) -> None:
         if message.serial == self._serial:
             self.status.show_text(message.error, error=True)
+            # The status line cuts a long message: the notification shows it whole.
+            self.notify(message.error, severity="error", timeout=10, markup=False)
 
     def _show_summary(self) -> None:
         """Empty query: what the index holds, in the status line and the results pane."""
@@ -332,28 +382,57 @@ class SearchdeskApp(App[int]):
         )
         self.results_list.show_summary(files, paragraphs, when, str(self.index_dir))
 
-    @on(SelectionList.SelectedChanged, "#sources")
+    @on(SourcePanel.Changed)
     def _sources_changed(self) -> None:
         self._search_now()
+        self.refresh_bindings()
 
-    @on(SelectionList.SelectionHighlighted, "#sources")
-    def _source_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
-        self.source_panel.border_subtitle = display_path(str(event.selection.value))
+    @on(Input.Changed, "#source-filter")
+    def _source_filter_changed(self, event: Input.Changed) -> None:
+        self.source_panel.set_filter(event.value)
 
     # -- results and preview ---------------------------------------------------
 
     @on(OptionList.OptionHighlighted, "#results")
     def _hit_highlighted(self) -> None:
         self._update_preview()
+        self.refresh_bindings()
         result = self.result
-        index = self.results_list.current_index
-        if (
-            result is not None
-            and index is not None
-            and index >= len(self.results_list.hits) - 1
-            and result.total > len(result.hits)
-        ):
+        if result is not None and self.results_list.at_end and result.total > len(result.hits):
             self._search_now(limit=self._limit + PAGE_SIZE)
+
+    def action_group_by_file(self) -> None:
+        """``g``: one entry per file (its best paragraph, "+N more here"), or back to flat."""
+        grouped = not self.results_list.grouped
+        self.results_list.set_grouped(grouped)
+        self.results_list.focus()
+        how = "grouped by file: space expands a file" if grouped else "one entry per paragraph"
+        self.notify(f"Results {how}", timeout=2)
+
+    @on(ResultsList.ExpandRequested)
+    def _expand_group(self, event: ResultsList.ExpandRequested) -> None:
+        source = self.results_list.toggle_group()
+        result = self.result
+        if source is None or result is None or self.index is None:
+            return
+        count = result.facets.get(source, 0)
+        self.load_group(self.index, self._serial, result.query, source, count)
+
+    @work(thread=True, group="group", exit_on_error=False)
+    def load_group(
+        self, index: SearchIndex, serial: int, text: str, source: str, count: int
+    ) -> None:
+        """Every hit of one file, for its expanded group."""
+        try:
+            result = index.search(text, limit=max(count, 1), sources=(source,), prefix_last=True)
+        except Exception as exc:
+            self.post_message(EngineProblem(_engine_error(exc)))
+            return
+        self.post_message(GroupLoaded(serial, source, result.hits))
+
+    def on_group_loaded(self, message: GroupLoaded) -> None:
+        if message.serial == self._serial:
+            self.results_list.show_group(message.source, message.hits)
 
     def _update_preview(self) -> None:
         """Show the highlighted hit; its neighbours are read in a worker."""
@@ -440,6 +519,11 @@ class SearchdeskApp(App[int]):
             "Copy the paragraph with its citation (y)",
             self.action_copy_paragraph,
         )
+        yield SystemCommand(
+            "Group by file",
+            "One entry per file, its best paragraph first; space expands (g)",
+            self.action_group_by_file,
+        )
         yield SystemCommand("Help", "List every key (? or f1)", self.action_help)
 
     def action_focus_query(self) -> None:
@@ -462,8 +546,9 @@ class SearchdeskApp(App[int]):
             self.source_panel.deselect_all()
 
     def action_back_or_clear(self) -> None:
-        if self.focused is self.query_box and self.query_box.value:
-            self.query_box.value = ""
+        focused = self.focused
+        if isinstance(focused, (QueryBox, SourceFilter)) and focused.value:
+            focused.value = ""
         else:
             self.query_box.focus()
 
@@ -479,14 +564,38 @@ class SearchdeskApp(App[int]):
             return None
         return hit.path, hit.line, hit.text, hit.source
 
+    def citation(self, source: str, line: int) -> str:
+        """``Title, source:line`` (the title is the document's first line)."""
+        where = f"{display_path(source)}:{line}"
+        for info in self.infos:
+            if info.source == source and info.title.strip():
+                return f"{sanitize_line(info.title.strip())}, {where}"
+        return where
+
     def action_copy_paragraph(self) -> None:
         selected = self._selected_paragraph()
         if selected is None:
             return
         _path, line, text, source = selected
-        citation = f"{display_path(source)}:{line}"
-        self.copy_to_clipboard(f"{text}\n— {citation}")
-        self.notify(f"Copied {citation}", timeout=2, markup=False)
+        citation = self.citation(source, line)
+        copied = f"{text}\n— {citation}"
+        self.copy_to_clipboard(copied)  # OSC 52: the terminal may or may not take it
+        self.copy_with_tool(copied, f"{display_path(source)}:{line}")
+
+    @work(thread=True, exclusive=True, group="copy", exit_on_error=False)
+    def copy_with_tool(self, text: str, where: str) -> None:
+        tool, problem = system_copy(text)
+        self.post_message(CopyDone(where, tool, problem))
+
+    def on_copy_done(self, message: CopyDone) -> None:
+        if message.tool is not None:
+            how = f"with {message.tool} and the terminal (OSC 52)"
+        elif message.problem is not None:
+            how = f"to the terminal (OSC 52) only; {message.problem}"
+        else:
+            how = "to the terminal (OSC 52) only: no wl-copy, xclip, xsel or pbcopy found"
+        severity: SeverityLevel = "information" if message.tool is not None else "warning"
+        self.notify(f"Copied {message.citation} {how}", severity=severity, timeout=4, markup=False)
 
     def action_open_in_editor(self) -> None:
         selected = self._selected_paragraph()
@@ -524,12 +633,11 @@ class SearchdeskApp(App[int]):
             self.post_message(EditorTarget(real, line))
 
     def on_editor_target(self, message: EditorTarget) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        editor = editor_name()
         try:
+            command = editor_command(message.path, message.line)
             with self.suspend():
-                subprocess.run(
-                    [*shlex.split(editor), f"+{message.line}", message.path], check=False
-                )
+                subprocess.run(command, check=False)
         except SuspendNotSupported:
             self.notify("this terminal cannot hand over to an editor", severity="error")
         except (OSError, ValueError) as exc:

@@ -63,8 +63,22 @@ def context(chunk: Chunk, before: bool) -> Content:
     """A dimmed neighbour: the end of the paragraph before, the start of the one after."""
     text = chunk.text
     if len(text) > CONTEXT_CHARS:
-        text = "…" + text[-CONTEXT_CHARS:] if before else text[:CONTEXT_CHARS] + "…"
+        text = "…" + _tail(text, CONTEXT_CHARS) if before else _head(text, CONTEXT_CHARS) + "…"
     return Content(sanitize(text)).stylize(DIM_STYLE)
+
+
+def _head(text: str, limit: int) -> str:
+    """At most ``limit`` characters from the start, cut at a word boundary."""
+    cut = text[: limit + 1]
+    space = cut.rfind(" ", 0, limit + 1)
+    return (cut[:space] if space > 0 else text[:limit]).rstrip()
+
+
+def _tail(text: str, limit: int) -> str:
+    """At most ``limit`` characters from the end, starting at a word."""
+    start = len(text) - limit
+    space = text.find(" ", start - 1)
+    return (text[space + 1 :] if 0 <= space < len(text) - 1 else text[start:]).lstrip()
 
 
 def title(text: str) -> Content:

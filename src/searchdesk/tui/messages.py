@@ -110,3 +110,23 @@ class EngineProblem(Message):
 
     text: str
     severity: SeverityLevel = "error"
+
+
+@dataclass
+class CopyDone(Message):
+    """The system clipboard tool's outcome for a copy (the terminal got OSC 52 already)."""
+
+    citation: str
+    tool: str | None
+    """The tool that took the text, if any."""
+    problem: str | None = None
+    """Why the tools found failed, if they did."""
+
+
+@dataclass
+class GroupLoaded(Message):
+    """Every hit of one file, for its expanded group in the results."""
+
+    serial: int
+    source: str
+    hits: tuple[Hit, ...]

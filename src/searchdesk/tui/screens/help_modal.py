@@ -11,19 +11,20 @@ from textual.widgets import Static
 
 KEYS = [
     ("/  ctrl+f", "focus the query"),
-    ("tab  shift+tab", "move between query, sources and results"),
-    ("↑ ↓  (j k outside the query)", "move"),
-    ("space  enter (sources)", "toggle a source filter"),
+    ("tab  shift+tab", "query, source filter, sources, results"),
+    ("↑ ↓  j k", "move (j k outside a text field)"),
+    ("space  enter (sources)", "turn a source filter on ● or off ○"),
     ("ctrl+r", "clear the source filters"),
     ("enter (results)", "open the paragraph in its document"),
-    ("n  p (document)", "next / previous match in the document"),
-    ("escape", "back; in the query box, clear it"),
-    ("o", "open the file in $EDITOR at the paragraph's line"),
-    ("y", "copy the paragraph with its citation (source:line)"),
+    ("g  space (results)", "group by file; expand or fold a file"),
+    ("n  p (document)", "next / previous match"),
+    ("escape", "back; in a text field, clear it"),
+    ("o", "open in $SEARCHDESK_EDITOR or $EDITOR"),
+    ("y", "copy the paragraph and its citation"),
     ("ctrl+s", "apply the “did you mean” suggestion"),
-    ("? f1", "this help"),
+    ("f1  ?", "this help"),
     ("ctrl+p", "command palette"),
-    ("ctrl+q", "quit"),
+    ("q  ctrl+q", "quit (q outside a text field)"),
 ]
 
 
@@ -31,13 +32,12 @@ class HelpModal(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "app.pop_screen", "Close")]
 
     def compose(self) -> ComposeResult:
-        lines = [Content("Keys").stylize("bold"), Content("")]
+        lines = [Content("Keys").stylize("bold")]
         for key, what in KEYS:
-            lines.append(Content.assemble((f"{key:<30}", "bold $text-accent"), what))
+            lines.append(Content.assemble((f"{key:<24}", "bold $text-accent"), what))
         lines += [
-            Content(""),
             Content("Query syntax").stylize("bold"),
-            Content('words (AND)  "a phrase"  a OR b  a NOT b  (a OR b) c  négoc*  Zelenski~'),
+            Content('words (AND)  "a phrase"  a OR b  a NOT b  (a OR b)  négoc*  Zelenski~'),
             Content("source:NAME  — accents, case and l’/d’ do not matter"),
         ]
         with VerticalScroll(id="help"):

@@ -99,6 +99,8 @@ class NoIndexScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # No bar (an animated "--%") until an indexing run starts.
+        self.query_one("#index-progress", ProgressBar).display = False
         self._show_offer()
 
     def show_problem(self, problem: SearchdeskError, waiting: bool = False) -> None:
@@ -136,6 +138,7 @@ class NoIndexScreen(Screen[bool]):
         what = display_path(folder) if folder else "the indexed folders"
         verb = "Rebuilding the index from" if self.offer.rebuild else "Indexing"
         self.query_one("#index-message", Static).update(Content(f"{verb} {what}…"))
+        self.query_one("#index-progress", ProgressBar).display = True
         self.run_index(folder, self.offer.rebuild)
 
     @work(thread=True, exclusive=True, group="index", exit_on_error=False)

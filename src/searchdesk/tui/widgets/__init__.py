@@ -3,7 +3,7 @@
 from .preview_pane import PreviewPane
 from .query_box import QueryBox
 from .results_list import ResultsList
-from .source_panel import SourcePanel
+from .source_panel import SourceFilter, SourcePanel
 from .status_line import StatusLine
 
-__all__ = ["PreviewPane", "QueryBox", "ResultsList", "SourcePanel", "StatusLine"]
+__all__ = ["PreviewPane", "QueryBox", "ResultsList", "SourceFilter", "SourcePanel", "StatusLine"]

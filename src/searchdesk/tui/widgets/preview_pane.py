@@ -32,13 +32,15 @@ class PreviewPane(VerticalScroll):
         parts: list[Content] = [location(hit.source, hit.line)]
         if hit.heading:
             parts.append(title(hit.heading).stylize("bold"))
-        if before is not None:
-            parts.append(context(before, before=True))
+        if before is not None and not (before.is_heading and before.text == hit.heading):
+            parts.append(context(before, before=True))  # the heading is already shown
         parts.append(highlighted(hit.text, hit.highlights))
         if after is not None:
             parts.append(context(after, before=False))
         if hit.also_in:
-            places = [Content(f"Also in {len(hit.also_in)} other places:").stylize("bold")]
+            n = len(hit.also_in)
+            noun = "place" if n == 1 else "places"
+            places = [Content(f"Also in {n} other {noun}:").stylize("bold")]
             places += [Content("  ") + location(loc.source, loc.line) for loc in hit.also_in]
             parts.append(Content("\n").join(places))
         body.update(Content("\n\n").join(parts))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...models import Hit
 from ...paths import display_path
+from ...sanitize import sanitize_line
 from ..display import hit_prompt
 
 
@@ -18,30 +20,117 @@ class ResultsList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("space", "expand", "Expand", show=False),
     ]
+
+    class ExpandRequested(Message):
+        """Space on a file's group: expand it (its hits are fetched) or fold it."""
+
+    def action_expand(self) -> None:
+        if self.grouped:
+            self.post_message(self.ExpandRequested())
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self.border_title = "Results"
         self.hits: list[Hit] = []
+        self._shown: list[Hit] = []
+        """The hit of each entry, in order."""
+        self.grouped = False
+        """One entry per file (its best paragraph), expandable with space."""
+        self.facets: dict[str, int] = {}
+        self.expanded: set[str] = set()
+        self.group_hits: dict[str, list[Hit]] = {}
+        """Every hit of an expanded file, once fetched (they may lie past the loaded pages)."""
 
-    def show_hits(self, hits: tuple[Hit, ...], keep_position: bool = False) -> None:
+    def show_hits(
+        self,
+        hits: tuple[Hit, ...],
+        keep_position: bool = False,
+        facets: dict[str, int] | None = None,
+    ) -> None:
         """Replace the entries (``keep_position`` when more of the same query arrive)."""
-        position = self.highlighted if keep_position else None
+        current = self.current if keep_position else None
+        if not keep_position:
+            self.expanded.clear()
+            self.group_hits.clear()
+        if facets is not None:
+            self.facets = facets
         self.hits = list(hits)
+        self._render_entries(current)
+
+    def _render_entries(self, current: Hit | None) -> None:
+        """Draw the hits (flat or grouped), the cursor on ``current`` if it is still shown."""
         self.clear_options()
         entries: list[Option | None] = []
-        for i, hit in enumerate(hits):
+        prompts = self._prompts()
+        for i, (_hit, prompt) in enumerate(prompts):
             if i:
                 entries.append(None)  # a separator line between hits
-            entries.append(Option(hit_prompt(hit), id=str(i)))
+            entries.append(Option(prompt))
+        self._shown = [hit for hit, _prompt in prompts]
         self.add_options(entries)
-        if self.hits:
-            self.highlighted = position if position is not None else 0
+        self.border_title = "Results by file" if self.grouped else "Results"
+        if self._shown:
+            position = self._shown.index(current) if current in self._shown else 0
+            self.highlighted = position
+
+    def _prompts(self) -> list[tuple[Hit, Content]]:
+        if not self.grouped:
+            return [(hit, hit_prompt(hit)) for hit in self.hits]
+        prompts: list[tuple[Hit, Content]] = []
+        seen: set[str] = set()
+        for hit in self.hits:
+            if hit.source in seen:
+                continue
+            seen.add(hit.source)
+            more = max(self.facets.get(hit.source, 1) - 1, 0)
+            open_ = hit.source in self.expanded
+            badge = Content("")
+            if more:
+                mark = "▾" if open_ else "▸"
+                badge = Content(f"{mark} +{more} more here").stylize("$text-secondary bold")
+            prompts.append(
+                (hit, Content("\n").join([hit_prompt(hit), badge]) if more else hit_prompt(hit))
+            )
+            if open_:
+                others = self.group_hits.get(hit.source) or [
+                    h for h in self.hits if h.source == hit.source
+                ]
+                for other in others:
+                    if other != hit and (other.path, other.ordinal) != (hit.path, hit.ordinal):
+                        prompts.append((other, Content("  ↳ ") + hit_prompt(other)))
+        return prompts
+
+    def set_grouped(self, grouped: bool) -> None:
+        current = self.current
+        self.grouped = grouped
+        self._render_entries(current)
+
+    def toggle_group(self) -> str | None:
+        """Expand or fold the highlighted file's group; the source, if it is now expanded."""
+        hit = self.current
+        if not self.grouped or hit is None:
+            return None
+        if hit.source in self.expanded:
+            self.expanded.discard(hit.source)
+            first = next((h for h in self.hits if h.source == hit.source), hit)
+            self._render_entries(first)
+            return None
+        self.expanded.add(hit.source)
+        self._render_entries(hit)
+        return hit.source
+
+    def show_group(self, source: str, hits: tuple[Hit, ...]) -> None:
+        """Every hit of an expanded file has arrived."""
+        if source in self.expanded:
+            self.group_hits[source] = list(hits)
+            self._render_entries(self.current)
 
     def show_summary(self, files: int, paragraphs: int, updated: str, index_dir: str) -> None:
         """What the index holds and how to query it, instead of a blank list."""
         self.hits = []
+        self._shown = []
         self.clear_options()
         text = Content.assemble(
             ("Index", "bold"),
@@ -57,15 +146,53 @@ class ResultsList(OptionList):
         )
         self.add_option(Option(text, disabled=True))
 
-    @property
-    def current_index(self) -> int | None:
-        """Index in ``hits`` of the highlighted entry."""
-        if self.highlighted is None or not self.hits:
-            return None
-        option_id = self.get_option_at_index(self.highlighted).id
-        return int(option_id) if option_id is not None else None
+    def show_empty(self, query: str, suggestion: str | None, filters: int) -> None:
+        """No hits: say so in the pane, with what to try next."""
+        self.hits = []
+        self._shown = []
+        self.clear_options()
+        tips: list[Content] = []
+        if suggestion:
+            tips.append(
+                Content.assemble(
+                    "Did you mean ",
+                    (sanitize_line(suggestion), "bold $text-warning"),
+                    "? ",
+                    ("ctrl+s", "bold"),
+                    " searches for it.",
+                )
+            )
+        tips.append(Content("Check the spelling, or end a word with * (négoc*) or ~ (Zelenski~)."))
+        tips.append(Content("Use fewer words: every word must match."))
+        if filters:
+            noun = "filter" if filters == 1 else "filters"
+            tips.append(
+                Content.assemble(
+                    f"Remove the source {noun} ({filters} on): ", ("ctrl+r", "bold"), "."
+                )
+            )
+        lines = [
+            Content.assemble(("No hits", "bold"), " for ", (sanitize_line(query), "bold")),
+            Content(""),
+            *(Content("• ") + tip for tip in tips),
+        ]
+        self.add_option(Option(Content("\n").join(lines), disabled=True))
 
     @property
     def current(self) -> Hit | None:
-        index = self.current_index
-        return None if index is None else self.hits[index]
+        """The hit under the cursor."""
+        if self.highlighted is None or not self.hits:
+            return None
+        shown = self._shown
+        return shown[self.highlighted] if self.highlighted < len(shown) else None
+
+    @property
+    def current_index(self) -> int | None:
+        """Index in ``hits`` of the highlighted entry."""
+        hit = self.current
+        return None if hit is None else self.hits.index(hit) if hit in self.hits else None
+
+    @property
+    def at_end(self) -> bool:
+        """Is the cursor on the last entry (time to load more)?"""
+        return self.highlighted is not None and self.highlighted >= self.option_count - 1

@@ -1,68 +1,228 @@
-"""The sources panel: every document with its facet count, toggled to filter."""
+"""The sources panel: every document with its hit count, toggled to filter.
+
+A filter box above the list narrows it as the user types (any source is
+reachable, however many there are); the list is an ``OptionList`` whose rows
+draw their own on/off mark (``●`` on, ``○`` off), so the state never depends
+on a colour alone.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import SelectionList
-from textual.widgets.selection_list import Selection
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
 
 from ...models import SourceInfo
 from ...paths import display_path
 from ...sanitize import sanitize_line
 
+ON_MARK = "●"
+OFF_MARK = "○"
+#: Rows drawn are kept (and measured once) up to this many.
+ROW_CACHE = 20_000
+#: Width used before the panel knows its own.
+DEFAULT_WIDTH = 30
 
-class SourcePanel(SelectionList[str]):
-    """Sources (by title) with their hit counts; space or enter toggles a filter.
 
-    Entries are one line each (SelectionList shows one line): the count, then
-    the document's first line (its source name when other documents have the
-    same first line). The highlighted source's name is the subtitle.
+class SourceOption(Option):
+    """One source row; ``value`` is the source label."""
+
+    def __init__(self, prompt: Content, value: str) -> None:
+        super().__init__(prompt, id=value)
+        self.value = value
+
+
+class SourceFilter(Input):
+    """Type to narrow the sources panel; down moves into the list."""
+
+    BINDINGS = [Binding("down", "focus_sources", "Sources", show=False)]
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="filter sources…", id="source-filter", compact=True)
+
+    def action_focus_sources(self) -> None:
+        self.app.query_one(SourcePanel).focus()
+
+
+class SourcePanel(OptionList):
+    """Sources with their hit counts; space or enter toggles a filter.
+
+    Each row is two lines: the mark, the count and the title; then the file
+    (its label, middle-elided to fit). Rows are sorted by count, then title.
     """
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "select", "Toggle", show=False),
+        Binding("space", "toggle_source", "Toggle", show=False),
     ]
+
+    class Changed(Message):
+        """The set of selected sources changed."""
 
     def __init__(self) -> None:
         super().__init__(id="sources")
-        self.border_title = "Sources"
+        self._selected: list[str] = []
+        self._infos: list[SourceInfo] = []
+        self._facets: dict[str, int] | None = None
+        self._filter = ""
+        self._width = 0
+        self._rows: dict[tuple[str, str, int, bool, int, int], Content] = {}
+
+    @property
+    def selected(self) -> list[str]:
+        """The selected sources, in the order they were selected."""
+        return list(self._selected)
+
+    def deselect_all(self) -> None:
+        if self._selected:
+            self._selected = []
+            self._rebuild()
+            self.post_message(self.Changed())
+
+    def toggle(self, source: str) -> None:
+        if source in self._selected:
+            self._selected.remove(source)
+        else:
+            self._selected.append(source)
+        self._rebuild()
+        self.post_message(self.Changed())
+
+    def action_toggle_source(self) -> None:
+        option = self.highlighted_option
+        if isinstance(option, SourceOption):
+            self.toggle(option.value)
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if isinstance(event.option, SourceOption):
+            self.toggle(event.option.value)
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0  # space acts at once
+
+    def set_filter(self, text: str) -> None:
+        self._filter = text
+        self._rebuild()
+        if self.option_count:
+            self.highlighted = 0
 
     def show_counts(self, infos: list[SourceInfo], facets: dict[str, int] | None) -> None:
-        """Rebuild the entries with fresh counts, keeping selections and the cursor.
+        """New sources or counts (``facets`` is None without a query: counts are paragraphs)."""
+        self._infos = infos
+        self._facets = facets
+        known = {i.source for i in infos}
+        self._selected = [s for s in self._selected if s in known]
+        self._rebuild()
 
-        ``facets`` is None when there is no query: counts are then paragraphs.
-        """
-        selected = set(self.selected)
-        current = self.highlighted
-        current_value = self.get_option_at_index(current).value if current is not None else None
-        entries: list[Selection[str]] = []
-        ranked = _top(infos, facets, selected)
-        shared = _shared_titles(infos)
-        for info in ranked:
-            count = info.paragraphs if facets is None else facets.get(info.source, 0)
-            # The title names a document best, unless several share it (man
-            # pages of one family): then the source does.
-            name = display_path(info.source) if info.title in shared else sanitize_line(info.title)
-            label = Content.assemble(
-                (f"{count:<4}", "bold $text-accent" if count else "dim"),
-                (name, "" if count else "dim"),
-            )
-            entries.append(Selection(label, info.source, info.source in selected))
-        # Re-adding a selected entry posts SelectedChanged, which starts a search,
-        # whose result comes back here: without this, one filter searched forever.
-        with self.prevent(SelectionList.SelectedChanged):
-            self.clear_options()
-            self.add_options(entries)
-        shown = len(ranked)
-        self.border_title = "Sources" if shown == len(infos) else f"Sources {shown}/{len(infos)}"
+    def on_resize(self, event: events.Resize) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._rebuild()
+
+    def _count(self, info: SourceInfo) -> int:
+        return info.paragraphs if self._facets is None else self._facets.get(info.source, 0)
+
+    def _rebuild(self) -> None:
+        """Redraw the rows, keeping the cursor on the same source."""
+        current = self.highlighted_option
+        current_value = current.value if isinstance(current, SourceOption) else None
+        self._width = self.scrollable_content_region.width
+        width = max(self._width, 12) if self._width else DEFAULT_WIDTH
+        shared = _shared_titles(self._infos)
+        needle = _fold(self._filter.strip())
+        rows: list[tuple[int, str, SourceInfo]] = []
+        for info in self._infos:
+            name = display_path(info.source)
+            shown = name if info.title in shared or not info.title.strip() else info.title
+            shown = sanitize_line(shown)
+            if needle and needle not in _fold(shown) and needle not in _fold(name):
+                continue
+            rows.append((self._count(info), shown, info))
+        if self._facets is None:
+            rows.sort(key=lambda r: (_fold(r[1]), r[2].source))
+        else:
+            rows.sort(key=lambda r: (-r[0], _fold(r[1]), r[2].source))
+        digits = max((len(str(r[0])) for r in rows), default=1)
+        options = [
+            SourceOption(self._row(count, shown, info, width, digits), info.source)
+            for count, shown, info in rows
+        ]
+        self.clear_options()
+        self.add_options(options)
         if current_value is not None:
-            for index, entry in enumerate(entries):
-                if entry.value == current_value:
+            for index, option in enumerate(options):
+                if option.value == current_value:
                     self.highlighted = index
                     break
+        self._update_border()
+
+    def _row(self, count: int, shown: str, info: SourceInfo, width: int, digits: int) -> Content:
+        """A row's prompt; the same row is the same ``Content``, whose measures are cached."""
+        on = info.source in self._selected
+        key = (info.source, shown, count, on, width, digits)
+        row = self._rows.get(key)
+        if row is None:
+            if len(self._rows) > ROW_CACHE:
+                self._rows.clear()
+            row = self._rows[key] = self._draw_row(count, shown, info, width, digits, on)
+        return row
+
+    def _draw_row(
+        self, count: int, shown: str, info: SourceInfo, width: int, digits: int, on: bool
+    ) -> Content:
+        mark = Content(ON_MARK).stylize("bold $text-success") if on else Content(OFF_MARK)
+        number = Content(f"{count:>{digits}} ").stylize("bold $text-accent" if count else "dim")
+        room = max(width - digits - 3, 4)
+        name = Content(_clip_end(shown, room))
+        if on:
+            name = name.stylize("bold")
+        elif not count:
+            name = name.stylize("dim")
+        file = _clip_middle(display_path(info.source), max(width - 3, 4))
+        head = Content.assemble(mark, " ", number, name)
+        return Content("\n").join([head, Content("  " + file).stylize("dim")])
+
+    def _update_border(self) -> None:
+        """The pane's border: sources (with hits, under a query), shown and on."""
+        pane = self.parent if isinstance(self.parent, Widget) else self
+        total = len(self._infos)
+        if self._facets is None:
+            pane.border_title = f"Sources {total}"
+        else:
+            with_hits = sum(1 for i in self._infos if self._facets.get(i.source, 0))
+            pane.border_title = f"Sources {with_hits} with hits"
+        parts = []
+        if self._filter.strip():
+            parts.append(f"{self.option_count} shown")
+        if self._selected:
+            parts.append(f"{len(self._selected)} on")
+        pane.border_subtitle = " · ".join(parts)
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form, for the filter and sorting."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _clip_end(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _clip_middle(text: str, width: int) -> str:
+    """``seeds/004_58e…baac30.txt``: the start and the end of a long name."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    head = keep // 2
+    return text[:head] + "…" + text[len(text) - (keep - head) :]
 
 
 def _shared_titles(infos: list[SourceInfo]) -> set[str]:
@@ -71,22 +231,3 @@ def _shared_titles(infos: list[SourceInfo]) -> set[str]:
     for info in infos:
         (shared if info.title in seen else seen).add(info.title)
     return shared
-
-
-#: At most this many sources are listed (the selected ones always are).
-MAX_SOURCES = 100
-
-
-def _top(
-    infos: list[SourceInfo], facets: dict[str, int] | None, selected: set[str]
-) -> list[SourceInfo]:
-    """Selected sources, then those with the most hits, in source order."""
-    if len(infos) <= MAX_SOURCES:
-        return infos
-    if facets is None:
-        keep = {i.source for i in infos[:MAX_SOURCES]}
-    else:
-        by_count = sorted(facets, key=lambda name: -facets[name])[:MAX_SOURCES]
-        keep = set(by_count)
-    keep |= selected
-    return [i for i in infos if i.source in keep]
