@@ -7,7 +7,6 @@ import os
 import re
 from collections.abc import Sequence
 
-from .documents import read_lines, scan
 from .errors import UnknownSource
 from .models import Hit
 from .paths import display_path
@@ -20,6 +19,8 @@ def match_position(path: str, hit: Hit) -> tuple[int, int]:
     """Line and column (1-based, in UTF-8 bytes as ``rg --vimgrep``) of the hit's
     first match in the file; the paragraph's first line and column 1 if the file
     cannot be read or changed since it was indexed."""
+    from .documents import read_lines, scan  # only --vimgrep reads files
+
     if not hit.highlights:
         return hit.line, 1
     start, end = hit.highlights[0]
