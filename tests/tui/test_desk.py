@@ -165,6 +165,39 @@ async def test_every_source_is_listed_and_the_filter_narrows(many_sources: Path)
         assert app.source_panel.option_count == 150
 
 
+async def test_past_max_rows_a_last_row_points_to_the_filter(
+    many_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn rows are capped (man-fr has 2,411 sources); the filter reaches the rest,
+    and a source that is on stays listed wherever it ranks."""
+    from searchdesk.tui.widgets import source_panel
+
+    monkeypatch.setattr(source_panel, "MAX_ROWS", 100)
+    app = make_app(many_sources)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"commun")
+        await settle(app, pilot)
+        panel = app.source_panel
+        assert panel.option_count == 101
+        last = panel.get_option_at_index(100)
+        assert last.disabled and "50 more: type in the filter" in str(last.prompt)
+        shown = {getattr(panel.get_option_at_index(i), "value", "") for i in range(100)}
+        hidden = next(
+            f"many/doc{n:03d}.txt" for n in range(150) if f"many/doc{n:03d}.txt" not in shown
+        )
+        await pilot.press("tab")
+        await pilot.press(*hidden.split("/")[1].removesuffix(".txt"))
+        await pilot.pause()
+        assert panel.get_option_at_index(0).value == hidden
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        app.query_one("#source-filter", Input).focus()
+        await pilot.press("escape")
+        await pilot.pause()
+        values = [getattr(panel.get_option_at_index(i), "value", None) for i in range(102)]
+        assert panel.option_count == 102 and hidden in values
+
+
 def test_source_option_keeps_its_value() -> None:
     from textual.content import Content
 
