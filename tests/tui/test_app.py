@@ -653,3 +653,38 @@ async def test_in_app_indexing_reports_the_real_error(
         assert shown in message
         assert "\n" not in message and "Operation not permitted" not in message
         assert not folder.disabled  # the user can try again
+
+
+@pytest.mark.usefixtures("fast_watch")
+async def test_results_arriving_while_another_screen_is_on_top_do_not_crash(
+    tmp_path: Path, docs: Path
+) -> None:
+    """The index changes (and a search and a preview finish) while the detail view,
+    then the help, covers the main screen: the app keeps running and catches up."""
+    from searchdesk.tui.screens.detail_screen import DetailScreen
+
+    index_dir = tmp_path / "index"
+    build_index([docs], index_dir)
+    app = make_app(index_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"budget")
+        await settle(app, pilot)
+        app.results_list.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetailScreen)
+        (docs / "c.txt").write_text("Un carnet de voyage à Zanzibar.\n", encoding="utf-8")
+        await searchdesk_cli("--index", index_dir, "index", docs)
+        await until(app, pilot, lambda: any("The index changed" in n for n in notes(app)))
+        assert app.is_running and isinstance(app.screen, DetailScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "docs/c.txt" in source_values(app)
+        await pilot.press("f1")
+        await pilot.pause()
+        app.query_box.value = "carnet"  # a search finishes under the help
+        await settle(app, pilot)
+        assert app.is_running
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.result is not None and app.result.query == "carnet"
