@@ -133,7 +133,12 @@ def many_sources(tmp_path: Path) -> Path:
     return index_dir
 
 
-async def test_every_source_is_listed_and_the_filter_narrows(many_sources: Path) -> None:
+async def test_every_source_is_listed_and_the_filter_narrows(
+    many_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchdesk.tui.widgets import source_panel
+
+    monkeypatch.setattr(source_panel, "MAX_ROWS", 1000)  # the cap has its own test
     app = make_app(many_sources)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

@@ -24,6 +24,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -360,7 +361,9 @@ class SearchdeskApp(App[int]):
             self.results_list.show_empty(r.query, r.suggestion, len(r.sources))
         else:
             self.results_list.show_hits(r.hits, keep_position=more, facets=r.facets)
-        self.source_panel.show_counts(self.infos, r.facets)
+        # The hits first: the sources panel (tens of ms for hundreds of rows) is
+        # redrawn once they are on screen.
+        self.call_after_refresh(self.source_panel.show_counts, self.infos, r.facets)
         self.status.show_result(r.total, r.elapsed_ms, r.sources, r.suggestion)
         self._update_preview()
         self.refresh_bindings()
@@ -395,6 +398,8 @@ class SearchdeskApp(App[int]):
 
     @on(OptionList.OptionHighlighted, "#results")
     def _hit_highlighted(self) -> None:
+        if not self.screen_stack or not self.screen_stack[0].query(ResultsList):
+            return  # the app is closing: the list emptied as it was removed
         self._update_preview()
         self.refresh_bindings()
         result = self.result
@@ -454,7 +459,11 @@ class SearchdeskApp(App[int]):
             self.post_message(PreviewLoaded(hit, before, after))
 
     def on_preview_loaded(self, message: PreviewLoaded) -> None:
-        if self.results_list.current == message.hit:
+        try:
+            current = self.results_list.current
+        except NoMatches:
+            return  # the app is closing: its screen is gone
+        if current == message.hit:
             self.preview.show(message.hit, message.before, message.after)
 
     @on(OptionList.OptionSelected, "#results")

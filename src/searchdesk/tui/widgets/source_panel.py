@@ -30,7 +30,7 @@ OFF_MARK = "○"
 #: Rows drawn are kept (and measured once) up to this many.
 ROW_CACHE = 20_000
 #: Rows drawn at most; a last row says how many more the filter can reach.
-MAX_ROWS = 200
+MAX_ROWS = 100
 #: Width used before the panel knows its own.
 DEFAULT_WIDTH = 30
 
