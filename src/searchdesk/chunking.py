@@ -31,8 +31,12 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .models import Chunk
+
+if TYPE_CHECKING:
+    from .extract import Block
 
 #: No chunk is longer than this (long paragraphs are cut at sentences).
 MAX_CHUNK_CHARS = 2000
@@ -105,6 +109,34 @@ def iter_line_chunks(
             out.clear()
     chunker.finish()
     yield from out
+
+
+def iter_block_chunks(blocks: Iterable[Block], source: str, path: str) -> Iterator[Chunk]:
+    """Yield the chunks of a document given as extracted blocks (any format).
+
+    The format has already decided what is a heading and what a paragraph:
+    nothing is guessed here. Spacing is normalised, paragraphs longer than
+    :data:`MAX_CHUNK_CHARS` are cut at sentences, blocks without a letter or
+    digit are dropped, and each chunk takes the nearest heading above it.
+    A block without a line number is numbered by its position (1-based).
+    """
+    ordinal = 0
+    heading: str | None = None
+    for number, block in enumerate(blocks, start=1):
+        text = " ".join(block.text.split())
+        if not text or not _ALNUM.search(text):
+            continue
+        line = block.line if block.line is not None else number
+        if block.kind == "heading" and len(text) <= MAX_CHUNK_CHARS:
+            yield Chunk(source, path, line, ordinal, None, text, digest(text), True, block.page)
+            ordinal += 1
+            heading = text
+            continue
+        for piece, _line in _Splitter(line, text).pieces(final=True):
+            yield Chunk(
+                source, path, line, ordinal, heading, piece, digest(piece), False, block.page
+            )
+            ordinal += 1
 
 
 def wrap_width(lines: Iterable[str]) -> int | None:

@@ -392,7 +392,8 @@ def cmd_sources(args: argparse.Namespace, index_dir: Path) -> int:
         data = {
             "folders": [{"label": label, "path": path} for path, label in roots],
             "sources": [
-                {"source": i.source, "path": i.path, "paragraphs": i.paragraphs} for i in infos
+                {"source": i.source, "path": i.path, "title": i.title, "paragraphs": i.paragraphs}
+                for i in infos
             ],
         }
         print(json.dumps(data, ensure_ascii=False))

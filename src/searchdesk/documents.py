@@ -3,7 +3,7 @@
 Walking is iterative (any depth), in a fixed order (names sorted, depth
 first), skips hidden entries, and follows symlinked folders once (a loop is
 reported). Only regular files are kept: FIFOs, sockets and devices, named
-``*.txt`` or ``*.md`` directly or through a symlink, are counted as skipped and
+like a document directly or through a symlink, are counted as skipped and
 never opened.
 
 A file is read in two streaming passes of :data:`BLOCK_SIZE` bytes, so memory
@@ -39,12 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from . import extract
 from .analysis import normalize
 from .chunking import NumberedLine, WrapWidth
 from .paths import display_path
-
-#: Extensions read as documents (compared case-insensitively).
-DOCUMENT_SUFFIXES = (".txt", ".md")
 
 #: Bytes looked at to tell binary files (NUL bytes) from text in :func:`decode`.
 SNIFF_BYTES = 8192
@@ -159,7 +157,7 @@ class WalkResult:
 
 
 def walk(root: Path) -> WalkResult:
-    """Find the regular ``.txt`` and ``.md`` files below ``root``, at any depth.
+    """Find the regular files of a format some extractor reads below ``root``, at any depth.
 
     Hidden files and folders are skipped silently; other files and entries
     that are not regular files are counted as skipped; symlinked folders are
@@ -168,6 +166,7 @@ def walk(root: Path) -> WalkResult:
     """
     root_str = str(root)
     shown_root = display_path(root_str)
+    suffixes = extract.suffixes()
     result = WalkResult([], 0, [])
     if not os.path.isdir(root_str):
         _one_file(root_str, result)  # `searchdesk index FILE`
@@ -211,9 +210,9 @@ def walk(root: Path) -> WalkResult:
         if is_dir:
             enter(entry.path, _real_path(entry, real_folder), entry)
             continue
-        if not entry.name.lower().endswith(DOCUMENT_SUFFIXES):
+        if not entry.name.lower().endswith(suffixes):
             result.skipped += 1
-            result.skipped_files.append((display_path(entry.path), "not a .txt or .md file"))
+            result.skipped_files.append((display_path(entry.path), _unsupported(entry.name)))
             continue
         try:
             st = entry.stat()
@@ -246,9 +245,9 @@ def walk(root: Path) -> WalkResult:
 def _one_file(path: str, result: WalkResult) -> None:
     """A single file given as a root: a document if it would be one in a folder."""
     shown = display_path(path)
-    if not os.path.basename(path).lower().endswith(DOCUMENT_SUFFIXES):
+    if not os.path.basename(path).lower().endswith(extract.suffixes()):
         result.skipped += 1
-        result.skipped_files.append((shown, "not a .txt or .md file"))
+        result.skipped_files.append((shown, _unsupported(os.path.basename(path))))
         return
     try:
         st = os.stat(path)
@@ -274,6 +273,11 @@ def _one_file(path: str, result: WalkResult) -> None:
             st.st_ctime_ns,
         )
     )
+
+
+def _unsupported(name: str) -> str:
+    suffix = extract.suffix_of(name)
+    return f"not a format searchdesk reads ({display_path(suffix) if suffix else 'no suffix'})"
 
 
 def _real_path(entry: os.DirEntry[str], real_folder: str) -> str:

@@ -22,12 +22,14 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from . import store
-from .chunking import iter_line_chunks
+from .chunking import iter_block_chunks, iter_line_chunks
 from .documents import BinaryFile, FileChanged, Scanned, SourceFile, read_lines, scan, walk
 from .errors import (
     IndexCancelled,
     UsageError,
 )
+from .extract import is_text
+from .extract.pool import ExtractorPool, Outcome
 from .models import Chunk, IndexProgress, IndexReport
 from .parallel import ParallelWriter
 from .paths import display_path
@@ -258,16 +260,44 @@ def _update(
         for key, record in records.items()
         if key not in planned and (record.root in walked or record.root not in roots)
     ]
+    # Documents with a parser are extracted by worker processes meanwhile.
+    extracted = {
+        key: plan
+        for key, plan in planned.items()
+        if not is_text(plan.file.path) and _needs_reading(plan, records.get(key))
+    }
     writer = _open_writer(update.ix, _bytes_to_read(planned, records))
     try:
         for key in stale:
             _delete_file(writer, key)
             report.removed += 1
         total = len(planned)
-        for done, plan in enumerate(planned.values(), start=1):
-            _index_file(writer, plan, records.get(plan.key), report)
+        done = 0
+
+        def advance(plan: _Planned) -> None:
+            nonlocal done
+            done += 1
             if progress is not None:
                 progress(IndexProgress(done, total, plan.source))
+            if stop():
+                raise IndexCancelled("indexing was stopped; the previous index is unchanged")
+
+        with ExtractorPool(
+            [plan.file.path for plan in extracted.values()], should_stop=stop
+        ) as pool:
+            by_path = {plan.file.path: plan for plan in extracted.values()}
+            for plan in planned.values():
+                if plan.key not in extracted:
+                    _index_file(writer, plan, records.get(plan.key), report)
+                    advance(plan)
+                for outcome in pool.ready():
+                    done_plan = by_path[outcome.path]
+                    _index_outcome(writer, done_plan, records.get(done_plan.key), outcome, report)
+                    advance(done_plan)
+            for outcome in pool.results():
+                done_plan = by_path[outcome.path]
+                _index_outcome(writer, done_plan, records.get(done_plan.key), outcome, report)
+                advance(done_plan)
             if stop():
                 raise IndexCancelled("indexing was stopped; the previous index is unchanged")
         if strict and report.problems:
@@ -309,6 +339,65 @@ def _open_writer(ix: FileIndex, bytes_to_read: int) -> SegmentWriter:
     else:
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     return store.keep_old_files(writer)
+
+
+def _needs_reading(plan: _Planned, record: FileRecord | None) -> bool:
+    """Does the file differ from its record (or move to another folder or label)?"""
+    if record is None or (record.source, record.root) != (plan.source, plan.root):
+        return True
+    return not record.same_stat(plan.file)
+
+
+def _index_outcome(
+    writer: SegmentWriter,
+    plan: _Planned,
+    record: FileRecord | None,
+    outcome: Outcome,
+    report: IndexReport,
+) -> None:
+    """Write the paragraphs a worker extracted from one document (all or nothing)."""
+    name = display_path(plan.file.path)
+    moved = record is not None and (record.source, record.root) != (plan.source, plan.root)
+    if outcome.extracted is None:
+        # What was indexed of it stays; its record's stat differs, so the
+        # next run tries it again.
+        report.problems.append(f"{name}: {outcome.error}")
+        if record is None:
+            report.skipped += 1
+            report.skipped_files.append((name, "could not be read (see the warning)"))
+        return
+    assert outcome.digest is not None
+    extracted = outcome.extracted
+    fmt = outcome.kind
+    if record is not None and not moved and record.sha == outcome.digest:
+        _write_record(
+            writer, plan.key, _record(plan, outcome.digest, record.title, record.paragraphs, fmt)
+        )
+        report.unchanged += 1
+        report.refreshed += 1
+        return
+    if record is not None:
+        _delete_file(writer, plan.key)
+    for warning in extracted.warnings:
+        report.problems.append(f"{name}: {warning}")
+    count, title = 0, extracted.title or ""
+    for chunk in iter_block_chunks(extracted.blocks, plan.source, plan.key):
+        if not title:
+            title = chunk.text
+        _add_chunk(writer, chunk)
+        count += 1
+    if not count:
+        report.skipped += 1
+        report.skipped_files.append((name, "no text (empty, or only images)"))
+        if record is not None:
+            report.removed += 1
+        return
+    report.paragraphs += count
+    _write_record(writer, plan.key, _record(plan, outcome.digest, title[:120], count, fmt))
+    if record is None:
+        report.added += 1
+    else:
+        report.updated += 1
 
 
 def _delete_file(writer: SegmentWriter, key: str) -> None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 
 from .errors import UnknownSource
+from .extract import is_text
 from .models import Hit
 from .paths import display_path
 
@@ -18,9 +19,12 @@ _POSITION_LINES = 200
 def match_position(path: str, hit: Hit) -> tuple[int, int]:
     """Line and column (1-based, in UTF-8 bytes as ``rg --vimgrep``) of the hit's
     first match in the file; the paragraph's first line and column 1 if the file
-    cannot be read or changed since it was indexed."""
+    cannot be read or changed since it was indexed. For a document that is
+    not text, its page (or 1) and column 1: an editor cannot open it at a line."""
     from .documents import read_lines, scan  # only --vimgrep reads files
 
+    if not is_text(hit.path):
+        return hit.page or 1, 1
     if not hit.highlights:
         return hit.line, 1
     start, end = hit.highlights[0]

@@ -9,7 +9,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .extract import is_text
+
 Span = tuple[int, int]
+
+
+def place(path: str, line: int, page: int | None) -> str:
+    """Where a paragraph is, written after its source: ``:12`` (a line of a
+    text file), `` p. 3`` (a page), or `` ¶12`` (the 12th block of a document
+    without pages or lines: DOCX, ODT, HTML, EPUB)."""
+    if page is not None:
+        return f" p. {page}"
+    if is_text(path):
+        return f":{line}"
+    return f" ¶{line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +34,8 @@ class Chunk:
     path: str
     """Absolute path of the document (non-UTF-8 bytes shown escaped)."""
     line: int
-    """First line of the chunk in the document, 1-based."""
+    """First line of the chunk in a text document, 1-based; in other formats,
+    the 1-based number of its block (heading or paragraph) in the document."""
     ordinal: int
     """Position of the chunk in its document, 0-based."""
     heading: str | None
@@ -32,6 +46,8 @@ class Chunk:
     """Digest of the normalised text: equal digests are repeated paragraphs."""
     is_heading: bool = False
     """True for a heading chunk (the ``heading`` of the chunks below it)."""
+    page: int | None = None
+    """1-based page in a paged format (PDF); None otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +60,12 @@ class Location:
     source: str
     path: str
     line: int
+    page: int | None = None
+
+    @property
+    def place(self) -> str:
+        """``:12``, `` p. 3`` or `` ¶12``: see :func:`place`."""
+        return place(self.path, self.line, self.page)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,12 +86,20 @@ class Hit:
     """(start, end) offsets of matched words in ``text``, sorted."""
     also_in: tuple[Location, ...] = ()
     """Other locations of the same paragraph (collapsed repeats)."""
+    page: int | None = None
+    """1-based page in a paged format (PDF); None otherwise."""
+
+    @property
+    def place(self) -> str:
+        """``:12``, `` p. 3`` or `` ¶12``: see :func:`place`."""
+        return place(self.path, self.line, self.page)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "path": self.path,
             "line": self.line,
+            "page": self.page,
             "heading": self.heading,
             "text": self.text,
             "score": round(self.score, 4),

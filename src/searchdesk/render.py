@@ -53,7 +53,8 @@ class Style:
 
 
 def render_hit(hit: Hit, style: Style) -> str:
-    lines = [f"{style.source(display_path(hit.source))}:{style.line(str(hit.line))}"]
+    place = hit.place
+    lines = [f"{style.source(display_path(hit.source))}{place[0]}{style.line(place[1:])}"]
     if hit.heading:
         lines[0] += "  " + style.heading(sanitize_line(hit.heading))
     snip = snippet(hit.text, hit.highlights, SNIPPET_CHARS)
@@ -64,7 +65,7 @@ def render_hit(hit: Hit, style: Style) -> str:
     body = ("…" if snip.clipped_start else "") + body + ("…" if snip.clipped_end else "")
     lines.append("  " + body)
     if hit.also_in:
-        where = ", ".join(f"{display_path(loc.source)}:{loc.line}" for loc in hit.also_in[:3])
+        where = ", ".join(f"{display_path(loc.source)}{loc.place}" for loc in hit.also_in[:3])
         more = f" and {len(hit.also_in) - 3} more" if len(hit.also_in) > 3 else ""
         count = len(hit.also_in)
         noun = "location" if count == 1 else "locations"

@@ -83,14 +83,15 @@ class FrenchText(TEXT):
 
 
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def chunk_fields(chunk: Chunk) -> dict[str, Any]:
     """The Whoosh fields of one chunk.
 
     Whoosh pickles each document's stored fields as a dict, keys included:
-    only the text and one small tuple (``pos``) are stored. Source, path and
+    only the text and one small tuple (``pos``: line, ordinal, heading,
+    is_heading, page) are stored. Source, path and
     digest are indexed or in a column, and read back from the docmap.
     """
     return {
@@ -98,14 +99,16 @@ def chunk_fields(chunk: Chunk) -> dict[str, Any]:
         "source": chunk.source,
         "path": chunk.path,
         "digest": bytes.fromhex(chunk.digest),
-        "pos": (chunk.line, chunk.ordinal, chunk.heading, chunk.is_heading),
+        "pos": (chunk.line, chunk.ordinal, chunk.heading, chunk.is_heading, chunk.page),
     }
 
 
 def stored_chunk(fields: dict[str, Any], source: str, path: str, digest: int) -> Chunk:
     """Rebuild a chunk from its stored fields and what the docmap knows of it."""
-    line, ordinal, heading, is_heading = fields["pos"]
-    return Chunk(source, path, line, ordinal, heading, fields["body"], f"{digest:016x}", is_heading)
+    line, ordinal, heading, is_heading, page = fields["pos"]
+    return Chunk(
+        source, path, line, ordinal, heading, fields["body"], f"{digest:016x}", is_heading, page
+    )
 
 
 def file_records(searcher: Any) -> Iterator[dict[str, Any]]:

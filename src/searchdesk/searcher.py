@@ -515,6 +515,7 @@ class SearchIndex:
                         score=score,
                         highlights=match_spans(chunk.text, terms, self._analyzer),
                         also_in=_also_in(reader, dm, docnum),
+                        page=chunk.page,
                     )
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
@@ -1200,7 +1201,8 @@ def _also_in(reader: Any, dm: DocMap, docnum: int) -> tuple[Location, ...]:
         if other == docnum:
             continue
         source, path = dm.files[dm.file_ids[other]]
-        locations.append(Location(source, path, reader.stored_fields(other)["pos"][0]))
+        pos = reader.stored_fields(other)["pos"]
+        locations.append(Location(source, path, pos[0], pos[4]))
         if len(locations) >= MAX_ALSO_IN:
             break
     return tuple(sorted(locations, key=lambda loc: (loc.source, loc.line)))

@@ -79,6 +79,7 @@ def test_query_json_shape(workdir: Path) -> None:
             "source",
             "path",
             "line",
+            "page",
             "heading",
             "text",
             "score",
@@ -86,11 +87,12 @@ def test_query_json_shape(workdir: Path) -> None:
             "also_in",
         }
         assert isinstance(hit["line"], int) and isinstance(hit["score"], float)
+        assert hit["page"] is None  # text files have lines, not pages
         assert Path(hit["path"]).is_absolute()
         words = [hit["text"][a:b] for a, b in hit["highlights"]]
         assert "États" in words
         for loc in hit["also_in"]:
-            assert set(loc) == {"source", "path", "line"}
+            assert set(loc) == {"source", "path", "line", "page"}
 
 
 def test_collapsed_repeats_in_json(workdir: Path) -> None:

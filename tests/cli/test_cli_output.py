@@ -296,7 +296,7 @@ def test_index_verbose_names_skipped_files(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("Un paragraphe de texte.\n", encoding="utf-8")
-    (docs / "b.pdf").write_bytes(b"%PDF-1.4\n")
+    (docs / "b.odg").write_bytes(b"PK\x03\x04")
     (docs / "c.txt").write_text("\n  \n", encoding="utf-8")
     (docs / "d.md").write_bytes(b"\x00\x01\x02binary\x00" * 50)
     os.mkfifo(docs / "e.txt")
@@ -306,7 +306,7 @@ def test_index_verbose_names_skipped_files(tmp_path: Path) -> None:
     loud = run("index", "-v", "--rebuild", "docs", cwd=tmp_path)
     assert loud.returncode == 0, loud.stderr
     assert sorted(loud.stderr.splitlines()) == [
-        f"searchdesk: skipped {docs / 'b.pdf'}: not a .txt or .md file",
+        f"searchdesk: skipped {docs / 'b.odg'}: not a format searchdesk reads (.odg)",
         f"searchdesk: skipped {docs / 'c.txt'}: no text (empty or blank)",
         f"searchdesk: skipped {docs / 'd.md'}: binary",
         f"searchdesk: skipped {docs / 'e.txt'}: not a regular file (FIFO)",

@@ -31,15 +31,19 @@ class SafeZip:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-            raise ExtractionError(f"not a {kind} file (not a zip archive)") from exc
+            raise ExtractionError(f"not {_an(kind)} file (not a zip archive)") from exc
         if len(infos) > MAX_MEMBERS:
-            raise ExtractionError(f"not a {kind} file ({len(infos)} members in its archive)")
+            raise ExtractionError(f"not {_an(kind)} file ({len(infos)} members in its archive)")
         self.names = frozenset(i.filename for i in infos)
 
     def read(self, name: str) -> bytes:
         """A member's bytes; ExtractionError if missing, damaged or over budget."""
         if name not in self.names:
-            raise ExtractionError(f"not a {self.kind} file ({name} is missing)")
+            raise ExtractionError(f"not {_an(self.kind)} file ({name} is missing)")
+        # zipfile never inflates a member past its declared size (it stops there
+        # and fails the CRC), so a declared size over budget is refused unread.
+        if self.zip.getinfo(name).file_size > self._budget:
+            raise ExtractionError(f"refused: inflates past {MAX_INFLATED >> 20} MB (a zip bomb?)")
         out = bytearray()
         try:
             with self.zip.open(name) as fh:
@@ -55,3 +59,8 @@ class SafeZip:
             raise ExtractionError(f"damaged {self.kind} file ({name}: {exc})") from exc
         self._budget -= len(out)
         return bytes(out)
+
+
+def _an(kind: str) -> str:
+    """``a DOCX``, ``an ODT``, ``an EPUB``: the article as the letters are read."""
+    return f"an {kind}" if kind[:1] in "AEFHILMNORSX" else f"a {kind}"
