@@ -293,7 +293,7 @@ async def test_command_palette_lists_the_actions(seeds_index: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Search", "Use suggestion", "Clear filters", "Open in editor"} <= titles
+        assert {"Search", "Use suggestion", "Clear filters", "Open file"} <= titles
         assert {"Copy paragraph", "Help", "Quit"} <= titles
 
 

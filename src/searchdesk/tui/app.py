@@ -18,6 +18,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
@@ -33,11 +34,19 @@ from textual.worker import get_current_worker
 
 from .. import store
 from ..errors import IndexBuilding, SearchdeskError
-from ..models import Hit, SearchResult, SourceInfo
+from ..extract import is_text
+from ..models import Hit, SearchResult, SourceInfo, place
 from ..paths import display_path
 from ..sanitize import escape, sanitize_line
 from ..searcher import SearchCancelled, SearchIndex
-from .clipboard import editor_command, editor_name, system_copy
+from .clipboard import (
+    DESKTOP_OPENER,
+    editor_command,
+    editor_name,
+    launch_detached,
+    opener_command,
+    system_copy,
+)
 from .display import error_line
 from .messages import (
     CopyDone,
@@ -48,6 +57,7 @@ from .messages import (
     IndexChecked,
     IndexLoaded,
     IndexUnavailable,
+    OpenerTarget,
     PreviewLoaded,
     SearchCompleted,
     SearchFailed,
@@ -61,6 +71,29 @@ DEBOUNCE_SECONDS = 0.15
 PAGE_SIZE = 20
 #: How often the index's marker is read to notice another process's update.
 WATCH_SECONDS = 2.0
+#: A desktop opener that has exited by then with a failure status is reported.
+OPENER_CHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """The paragraph under the cursor (a hit, or a paragraph of the detail screen)."""
+
+    path: str
+    line: int
+    page: int | None
+    text: str
+    source: str
+
+    @property
+    def place(self) -> str:
+        """``:12``, `` p. 3`` or `` ¶12``: see :func:`searchdesk.models.place`."""
+        return place(self.path, self.line, self.page)
+
+    @property
+    def where(self) -> str:
+        """``source:12``, ``source p. 3`` or ``source ¶12``, as shown."""
+        return f"{display_path(self.source)}{self.place}"
 
 
 class SearchdeskApp(App[int]):
@@ -81,7 +114,13 @@ class SearchdeskApp(App[int]):
         Binding("ctrl+s", "apply_suggestion", "Suggestion", priority=True),
         Binding("ctrl+r", "clear_filters", "Clear filters", priority=True),
         Binding("escape", "back_or_clear", "Back / clear", show=False),
-        Binding("o", "open_in_editor", "Open"),
+        Binding(
+            "o",
+            "open_in_editor",
+            "Open",
+            tooltip="Open the file: .txt and .md in $SEARCHDESK_EDITOR or $EDITOR at the"
+            f" line; PDF, DOCX, ODT, HTML, EPUB with $SEARCHDESK_OPENER or {DESKTOP_OPENER}",
+        ),
         Binding("y", "copy_paragraph", "Copy"),
         Binding("g", "group_by_file", "Group"),
     ]
@@ -519,8 +558,9 @@ class SearchdeskApp(App[int]):
             "Clear filters", "Clear the source filters (ctrl+r)", self.action_clear_filters
         )
         yield SystemCommand(
-            "Open in editor",
-            "Open the paragraph's file in $EDITOR at its line (o)",
+            "Open file",
+            "Open the paragraph's file: .txt/.md in $EDITOR at its line, PDF, DOCX, ODT,"
+            f" HTML, EPUB with $SEARCHDESK_OPENER or {DESKTOP_OPENER} (o)",
             self.action_open_in_editor,
         )
         yield SystemCommand(
@@ -561,35 +601,36 @@ class SearchdeskApp(App[int]):
         else:
             self.query_box.focus()
 
-    def _selected_paragraph(self) -> tuple[str, int, str, str] | None:
-        """(path, line, text, source) of the paragraph under the cursor, if any."""
+    def _selected_paragraph(self) -> Paragraph | None:
+        """The paragraph under the cursor, if any."""
         if isinstance(self.screen, DetailScreen):
             chunk = self.screen.current
             if chunk is None:
                 return None
-            return chunk.path, chunk.line, chunk.text, chunk.source
+            return Paragraph(chunk.path, chunk.line, chunk.page, chunk.text, chunk.source)
         hit: Hit | None = self.results_list.current if self.result is not None else None
         if hit is None:
             return None
-        return hit.path, hit.line, hit.text, hit.source
+        return Paragraph(hit.path, hit.line, hit.page, hit.text, hit.source)
 
-    def citation(self, source: str, line: int) -> str:
-        """``Title, source:line`` (the title is the document's first line)."""
-        where = f"{display_path(source)}:{line}"
+    def citation(self, source: str, where: str) -> str:
+        """``Title, source:12`` (text), ``Title, source p. 3`` (PDF) or ``Title,
+        source ¶12``: ``where`` is the place; the title is the one the engine
+        recorded (the document's metadata, ``<title>`` or first heading)."""
+        located = f"{display_path(source)}{where}"
         for info in self.infos:
             if info.source == source and info.title.strip():
-                return f"{sanitize_line(info.title.strip())}, {where}"
-        return where
+                return f"{sanitize_line(info.title.strip())}, {located}"
+        return located
 
     def action_copy_paragraph(self) -> None:
         selected = self._selected_paragraph()
         if selected is None:
             return
-        _path, line, text, source = selected
-        citation = self.citation(source, line)
-        copied = f"{text}\n— {citation}"
+        citation = self.citation(selected.source, selected.place)
+        copied = f"{selected.text}\n— {citation}"
         self.copy_to_clipboard(copied)  # OSC 52: the terminal may or may not take it
-        self.copy_with_tool(copied, f"{display_path(source)}:{line}")
+        self.copy_with_tool(copied, selected.where)
 
     @work(thread=True, exclusive=True, group="copy", exit_on_error=False)
     def copy_with_tool(self, text: str, where: str) -> None:
@@ -607,17 +648,18 @@ class SearchdeskApp(App[int]):
         self.notify(f"Copied {message.citation} {how}", severity=severity, timeout=4, markup=False)
 
     def action_open_in_editor(self) -> None:
+        """``o``: a text file in the editor at the line, any other with the desktop's opener."""
         selected = self._selected_paragraph()
         if selected is None or self.index is None:
             return
-        path, line, _text, source = selected
-        self.find_file(self.index, path, line, source)
+        self.find_file(self.index, selected)
 
     @work(thread=True, exclusive=True, group="editor", exit_on_error=False)
-    def find_file(self, index: SearchIndex, path: str, line: int, source: str) -> None:
+    def find_file(self, index: SearchIndex, paragraph: Paragraph) -> None:
         """The real path of a paragraph's file, if it still exists (else a warning)."""
+        source = paragraph.source
         try:
-            real = index.file_path(path)
+            real = index.file_path(paragraph.path)
         except Exception as exc:
             self.post_message(EngineProblem(_engine_error(exc)))
             return
@@ -638,8 +680,10 @@ class SearchdeskApp(App[int]):
                     "warning",
                 )
             )
+        elif is_text(paragraph.path):
+            self.post_message(EditorTarget(real, paragraph.line))
         else:
-            self.post_message(EditorTarget(real, line))
+            self.post_message(OpenerTarget(real, paragraph.page, source))
 
     def on_editor_target(self, message: EditorTarget) -> None:
         editor = editor_name()
@@ -654,6 +698,56 @@ class SearchdeskApp(App[int]):
                 f"cannot run {escape(editor)}: {error_line(exc)}", severity="error", markup=False
             )
         self.refresh()
+
+    def on_opener_target(self, message: OpenerTarget) -> None:
+        """Open a PDF, DOCX… with the desktop's opener, detached: the app stays on screen."""
+        name = display_path(message.source)
+        try:
+            opener = opener_command(message.path, message.page)
+        except ValueError as exc:  # a template shlex cannot split
+            self.notify(
+                f"cannot run $SEARCHDESK_OPENER: {escape(str(exc))}",
+                severity="error",
+                markup=False,
+            )
+            return
+        if opener is None:
+            self.notify(
+                f"No desktop opener ({DESKTOP_OPENER}) to open {name}:"
+                " set $SEARCHDESK_OPENER, e.g. 'evince -i {page} {path}'",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+            return
+        try:
+            process = launch_detached(opener.command)
+        except (OSError, ValueError) as exc:
+            self.notify(
+                f"cannot run {escape(opener.name)}: {error_line(exc)}",
+                severity="error",
+                markup=False,
+            )
+            return
+        page = f" p. {message.page}" if message.page is not None else ""
+        if opener.at_page or not page:
+            text = f"Opened {name}{page} with {escape(opener.name)}"
+        else:  # the opener cannot be told the page: say where to look
+            text = f"Opened {name} with {escape(opener.name)}; the paragraph is on{page}"
+        self.notify(text, timeout=4, markup=False)
+        self.set_timer(OPENER_CHECK_SECONDS, lambda: self._check_opener(process, opener.name, name))
+
+    def _check_opener(self, process: subprocess.Popen[bytes], opener: str, name: str) -> None:
+        """An opener that gave up (``xdg-open`` without an application for the
+        type exits 3): say so. One still running is left alone."""
+        status = process.poll()
+        if status:
+            self.notify(
+                f"{escape(opener)} could not open {name} (exit status {status})",
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
 
 
 def _unexpected(exc: BaseException) -> SearchdeskError:

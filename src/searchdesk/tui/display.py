@@ -12,7 +12,7 @@ from textual.content import Content
 
 from ..errors import SearchdeskError
 from ..highlight import segments, snippet
-from ..models import Chunk, Hit, Span
+from ..models import Chunk, Hit, Span, place
 from ..paths import display_path
 from ..sanitize import escape, sanitize
 
@@ -34,13 +34,22 @@ def highlighted(text: str, spans: tuple[Span, ...] = ()) -> Content:
     )
 
 
-def location(source: str, line: int) -> Content:
-    return Content.assemble((display_path(source), SOURCE_STYLE), ":", (str(line), "$text-success"))
+def location(source: str, where: str) -> Content:
+    """``source:12``, ``source p. 3`` or ``source ¶12``: ``where`` is a place
+    (:func:`searchdesk.models.place`, ``Hit.place``), its number styled."""
+    return Content.assemble(
+        (display_path(source), SOURCE_STYLE), where[:1], (where[1:], "$text-success")
+    )
+
+
+def chunk_place(chunk: Chunk) -> str:
+    """A chunk's place: ``:12`` (text), `` p. 3`` (PDF) or `` ¶12`` (other formats)."""
+    return place(chunk.path, chunk.line, chunk.page)
 
 
 def hit_prompt(hit: Hit) -> Content:
-    """A results-list entry: ``source:line``, heading, badge, then a short snippet."""
-    head = location(hit.source, hit.line)
+    """A results-list entry: ``source:line`` (or ``p. N``, ``¶N``), heading, badge, snippet."""
+    head = location(hit.source, hit.place)
     if hit.heading:
         head += Content("  ") + Content(sanitize(hit.heading)).stylize("bold")
     if hit.also_in:

@@ -105,6 +105,16 @@ class EditorTarget(Message):
 
 
 @dataclass
+class OpenerTarget(Message):
+    """A document to open with the desktop's opener (not a text file): its real
+    path (checked to exist), its page (None if it has none) and its label."""
+
+    path: str
+    page: int | None
+    source: str
+
+
+@dataclass
 class EngineProblem(Message):
     """A worker's one-line error or warning, shown in a notification (and the status line)."""
 

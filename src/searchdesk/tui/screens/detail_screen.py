@@ -12,7 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...models import Chunk, Hit, Span
-from ..display import chunk_content, location, title
+from ..display import chunk_content, chunk_place, location, title
 
 
 class DetailScreen(Screen[None]):
@@ -38,7 +38,7 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            self._header(self.hit.source, self.hit.line, self.hit.ordinal), id="detail-title"
+            self._header(self.hit.source, self.hit.place, self.hit.ordinal), id="detail-title"
         )
         options: list[Option | None] = []
         for i, c in enumerate(self.chunks):
@@ -61,20 +61,21 @@ class DetailScreen(Screen[None]):
         doc.focus()
         self.call_after_refresh(self._centre)
 
-    def _header(self, source: str, line: int, ordinal: int) -> Content:
-        """``source:line · match i/n`` for the paragraph under the cursor."""
+    def _header(self, source: str, at: str, ordinal: int) -> Content:
+        """``source:line · match i/n`` (``source p. 3`` in a PDF) for the paragraph
+        under the cursor."""
         total = len(self.matched)
         if ordinal in self.matches:
             where = f"match {self.matched.index(ordinal) + 1}/{total}"
         else:
             where = f"{total} {'match' if total == 1 else 'matches'} in this document"
-        return Content.assemble(location(source, line), "  ·  ", (where, "bold"))
+        return Content.assemble(location(source, at), "  ·  ", (where, "bold"))
 
     @on(OptionList.OptionHighlighted, "#document")
     def _moved(self) -> None:
         chunk = self.current
         if chunk is not None:
-            header = self._header(chunk.source, chunk.line, chunk.ordinal)
+            header = self._header(chunk.source, chunk_place(chunk), chunk.ordinal)
             self.query_one("#detail-title", Static).update(header)
 
     def _centre(self) -> None:

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..clipboard import DESKTOP_OPENER
+
 KEYS = [
     ("/  ctrl+f", "focus the query"),
     ("tab  shift+tab", "query, source filter, sources, results"),
@@ -19,7 +21,8 @@ KEYS = [
     ("g  space (results)", "group by file; expand or fold a file"),
     ("n  p (document)", "next / previous match"),
     ("escape", "back; in a text field, clear it"),
-    ("o", "open in $SEARCHDESK_EDITOR or $EDITOR"),
+    ("o (.txt .md)", "open in $SEARCHDESK_EDITOR or $EDITOR"),
+    ("o (PDF, DOCX, HTML…)", f"open with $SEARCHDESK_OPENER or {DESKTOP_OPENER}"),
     ("y", "copy the paragraph and its citation"),
     ("ctrl+s", "apply the “did you mean” suggestion"),
     ("f1  ?", "this help"),

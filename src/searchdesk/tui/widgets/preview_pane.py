@@ -29,7 +29,7 @@ class PreviewPane(VerticalScroll):
         if hit is None:
             body.update("")
             return
-        parts: list[Content] = [location(hit.source, hit.line)]
+        parts: list[Content] = [location(hit.source, hit.place)]
         if hit.heading:
             parts.append(title(hit.heading).stylize("bold"))
         if before is not None and not (before.is_heading and before.text == hit.heading):
@@ -41,7 +41,7 @@ class PreviewPane(VerticalScroll):
             n = len(hit.also_in)
             noun = "place" if n == 1 else "places"
             places = [Content(f"Also in {n} other {noun}:").stylize("bold")]
-            places += [Content("  ") + location(loc.source, loc.line) for loc in hit.also_in]
+            places += [Content("  ") + location(loc.source, loc.place) for loc in hit.also_in]
             parts.append(Content("\n").join(places))
         body.update(Content("\n\n").join(parts))
         self.scroll_home(animate=False)
