@@ -5,10 +5,14 @@ Run by hand (never in the tests)::
     python bench/run.py                      # man-fr from ../shared/corpora
     python bench/run.py --files 300          # a quick run on 300 pages
     python bench/run.py --corpus DIR --json out.json
+    python bench/make_formats.py /tmp/formats && python bench/run.py --formats /tmp/formats
 
 Measures, on the same paragraphs: searchdesk (CLI and engine), plain
 single-process Whoosh with the same French analyzer (the engine's floor),
 SQLite FTS5 (``unicode61 remove_diacritics 2``) and ripgrep (no index).
+With ``--formats`` (a folder made by ``bench/make_formats.py``), also what
+reading documents costs: ``searchdesk index`` on the folder and on its PDFs
+alone, pdftotext on the same PDFs, and each extractor alone, in-process.
 Machines are noisy: read ratios and medians.
 """
 
@@ -29,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +327,204 @@ def tui_latency(index_dir: Path) -> list[float]:
     return samples
 
 
+# -- format corpus (--formats) ----------------------------------------------
+
+#: Sub-folders of a make_formats.py corpus, in table order.
+FORMATS = ("pdf", "docx", "odt", "html", "epub")
+
+
+def format_files(folder: Path) -> dict[str, list[Path]]:
+    """The documents of a make_formats.py folder, by format, in name order."""
+    found = {fmt: sorted((folder / fmt).glob(f"*.{fmt}")) for fmt in FORMATS}
+    found = {fmt: files for fmt, files in found.items() if files}
+    if not found:
+        raise SystemExit(f"--formats {folder}: no {'/'.join(FORMATS)} sub-folders with documents")
+    return found
+
+
+def pdf_pages(folder: Path, pdfs: list[Path]) -> int:
+    """Pages of the PDFs: from the manifest make_formats.py wrote, else counted with PDFium."""
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        docs = json.loads(manifest.read_text())["documents"]
+        known = {d["name"]: d["pdf_pages"] for d in docs if d.get("pdf_pages")}
+        if all(p.name in known for p in pdfs):
+            return sum(known[p.name] for p in pdfs)
+    import pypdfium2
+
+    total = 0
+    for p in pdfs:
+        pdf = pypdfium2.PdfDocument(str(p))
+        total += len(pdf)
+        pdf.close()
+    return total
+
+
+def rates(seconds: float, files: int, mb: float, pages: int = 0, paras: int = 0) -> dict[str, Any]:
+    """One table row: the raw figures and what they give per second."""
+    row: dict[str, Any] = {"seconds": seconds, "files": files, "mb": mb}
+    row["files_per_s"] = files / seconds
+    row["mb_per_s"] = mb / seconds
+    if pages:
+        row["pages"], row["pages_per_s"] = pages, pages / seconds
+    if paras:
+        row["paragraphs"], row["paragraphs_per_s"] = paras, paras / seconds
+    return row
+
+
+def sd_index_folder(target: Path, index_dir: Path, runs: int) -> tuple[float, float, int, int]:
+    """Median seconds and peak RSS (MB) of a fresh ``searchdesk index --rebuild`` (whole
+    process: start-up, walk, extraction workers, indexing), then files and paragraphs
+    indexed (from ``stats``)."""
+    py = sys.executable
+    cmd = [py, "-m", "searchdesk", "--index", str(index_dir)]
+    samples, peak = [], 0
+    for _ in range(runs):
+        shutil.rmtree(index_dir, ignore_errors=True)
+        secs, rss, _ = run_measured([*cmd, "index", "--rebuild", str(target)])
+        samples.append(secs)
+        peak = max(peak, rss)
+    stats = json.loads(subprocess.run([*cmd, "stats", "--json"], capture_output=True).stdout)
+    return statistics.median(samples), peak / 2**20, stats["files"], stats["paragraphs"]
+
+
+def pdftotext_folder(pdfs: list[Path], out: Path, jobs: int, runs: int) -> float:
+    """Median seconds of pdftotext over every PDF, one process a file, ``jobs`` at once."""
+    out.mkdir(parents=True, exist_ok=True)
+
+    def one(pdf: Path) -> None:
+        subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(pdf), str(out / (pdf.stem + ".txt"))],
+            capture_output=True,
+            check=True,
+        )
+
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(one, pdfs))
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def extract_alone(files: list[Path], runs: int) -> tuple[float, int]:
+    """Median seconds of ``for_path(p).extract(data)`` over the files, in this process (bytes
+    read beforehand, modules imported by a warm-up), and the paragraphs it gives."""
+    from searchdesk.chunking import iter_block_chunks
+    from searchdesk.extract import for_path
+
+    data = [(str(p), p.read_bytes()) for p in files]
+    extractors = [for_path(path) for path, _ in data]
+    if any(e is None for e in extractors):
+        raise SystemExit(f"no extractor for {files[0].suffix}")
+    paras = 0
+    for (path, blob), extractor in zip(data, extractors, strict=True):  # warm-up, counting
+        assert extractor is not None
+        paras += sum(1 for _ in iter_block_chunks(extractor.extract(blob).blocks, path, path))
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        for (_path, blob), extractor in zip(data, extractors, strict=True):
+            assert extractor is not None
+            extractor.extract(blob)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples), paras
+
+
+def formats_bench(folder: Path, work: Path, runs: int) -> dict[str, Any]:
+    """Everything ``--formats`` measures, as the ``formats`` object of the JSON output."""
+    files = format_files(folder)
+    mb = {fmt: sum(p.stat().st_size for p in fs) / 1e6 for fmt, fs in files.items()}
+    n_all, mb_all = sum(len(fs) for fs in files.values()), sum(mb.values())
+    pdfs = files.get("pdf", [])
+    pages = pdf_pages(folder, pdfs) if pdfs else 0
+    f: dict[str, Any] = {
+        "folder": str(folder),
+        "runs": runs,
+        "by_format": {
+            fmt: {"files": len(fs), "mb": mb[fmt], **({"pages": pages} if fmt == "pdf" else {})}
+            for fmt, fs in files.items()
+        },
+    }
+    print(
+        f"format corpus: {n_all} files, {mb_all:.1f} MB ("
+        + ", ".join(
+            f"{len(fs)} {fmt.upper()}" + (f" / {pages} pages" if fmt == "pdf" else "")
+            for fmt, fs in files.items()
+        )
+        + ")"
+    )
+
+    step(f"formats: searchdesk index, all formats (x{runs})")
+    secs, rss, n, paras = sd_index_folder(folder, work / "fmt-index", runs)
+    f["sd_index"] = {**rates(secs, n, mb_all, paras=paras), "rss_mb": rss}
+    if pdfs:
+        # The PDFs alone, as a folder of their own (no other document in it).
+        step(f"formats: searchdesk index, PDFs alone (x{runs})")
+        secs, rss, n, paras = sd_index_folder(folder / "pdf", work / "fmt-pdf-index", runs)
+        f["sd_index_pdf"] = {**rates(secs, n, mb["pdf"], pages, paras), "rss_mb": rss}
+        if shutil.which("pdftotext"):
+            step(f"formats: pdftotext (x{runs})")
+            for jobs in (1, 2):
+                secs = pdftotext_folder(pdfs, work / "pdftotext", jobs, runs)
+                f[f"pdftotext_p{jobs}"] = rates(secs, len(pdfs), mb["pdf"], pages)
+        else:
+            f["pdftotext_note"] = "pdftotext not found (apt-get install poppler-utils)"
+    for fmt, fs in files.items():
+        step(f"formats: {fmt.upper()} extraction alone, in-process (x{runs})")
+        secs, paras = extract_alone(fs, runs)
+        f[f"extract_{fmt}"] = rates(secs, len(fs), mb[fmt], pages if fmt == "pdf" else 0, paras)
+    return f
+
+
+def print_formats_table(f: dict[str, Any]) -> None:
+    """Rows: what was run; columns: seconds and rates (medians of ``runs``)."""
+
+    def row(label: str, key: str) -> tuple[str, ...] | None:
+        if key not in f:
+            return None
+        m = f[key]
+
+        def g(name: str, fmt: str) -> str:
+            return fmt.format(m[name]) if name in m else "—"
+
+        return (
+            label,
+            str(m["files"]),
+            g("seconds", "{:.2f}"),
+            g("files_per_s", "{:.1f}"),
+            g("pages_per_s", "{:.0f}"),
+            g("paragraphs_per_s", "{:.0f}"),
+            g("mb_per_s", "{:.2f}"),
+            g("rss_mb", "{:.0f}"),
+        )
+
+    wanted = [
+        ("searchdesk index, whole folder", "sd_index"),
+        ("searchdesk index, PDFs alone", "sd_index_pdf"),
+        ("pdftotext, PDFs, 1 at a time", "pdftotext_p1"),
+        ("pdftotext, PDFs, 2 in parallel", "pdftotext_p2"),
+        *((f"{fmt.upper()} extraction alone (1 process)", f"extract_{fmt}") for fmt in FORMATS),
+    ]
+    rows = [r for label, key in wanted if (r := row(label, key))]
+    header = ("", "files", "s", "files/s", "pages/s", "paragraphs/s", "MB/s", "peak MB")
+    print(f"formats (medians of {f['runs']} runs; pages: PDF only; MB: file sizes)")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    if "pdftotext_note" in f:
+        print(f"pdftotext: skipped, {f['pdftotext_note']}")
+    if "sd_index_pdf" in f and "pdftotext_p2" in f:
+        ratio = f["sd_index_pdf"]["seconds"] / f["pdftotext_p2"]["seconds"]
+        print(f"searchdesk index of the PDFs / pdftotext 2 in parallel: {ratio:.1f}×")
+
+
 # -- main --------------------------------------------------------------------
 
 
@@ -332,83 +535,104 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="repetitions of the query list")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--no-tui", action="store_true", help="skip the TUI measurement")
+    parser.add_argument(
+        "--formats", metavar="DIR", help="also measure a format corpus (bench/make_formats.py)"
+    )
+    parser.add_argument(
+        "--formats-only", action="store_true", help="with --formats: skip the text corpus"
+    )
+    parser.add_argument(
+        "--format-runs", type=int, default=3, help="repetitions of each format measurement"
+    )
     args = parser.parse_args(argv)
+    if args.formats_only and not args.formats:
+        parser.error("--formats-only needs --formats DIR")
+    formats = Path(args.formats).resolve() if args.formats else None
+    if formats:
+        format_files(formats)  # fail now, not after the text corpus
 
     work = Path(tempfile.mkdtemp(prefix="searchdesk-bench-"))
     try:
-        corpus = prepare_corpus(args, work)
-        text_bytes = dir_size(corpus)
-        paras = paragraphs(corpus)
-        n_files = sum(1 for p in corpus.rglob("*") if p.is_file())
-        print(f"corpus: {n_files} files, {text_bytes / 1e6:.1f} MB, {len(paras)} paragraphs")
-        py = sys.executable
-        sd_index = work / "sd-index"
-        r: dict[str, Any] = {
-            "files": n_files,
-            "text_mb": text_bytes / 1e6,
-            "paragraphs": len(paras),
-        }
-
-        step("searchdesk index")
-        secs, rss, _ = run_measured(
-            [py, "-m", "searchdesk", "--index", str(sd_index), "index", str(corpus)]
-        )
-        r["sd_index_s"], r["sd_index_rss_mb"] = secs, rss / 2**20
-        r["sd_size_ratio"] = dir_size(sd_index) / text_bytes
-        r["sd_reindex_s"] = run_measured(
-            [py, "-m", "searchdesk", "--index", str(sd_index), "index", str(corpus)]
-        )[0]
-        touched = sorted(p for p in corpus.rglob("*") if p.is_file())[len(paras) % n_files]
-        with open(touched, "a", encoding="utf-8") as fh:
-            fh.write("\nUne ligne ajoutée pour le banc d'essai.\n")
-        r["sd_touch_s"] = run_measured(
-            [py, "-m", "searchdesk", "--index", str(sd_index), "index", str(corpus)]
-        )[0]
-
-        step("plain Whoosh index")
-        plain = work / "plain-index"
-        plain.mkdir()
-        code = PLAIN_BUILD.format(
-            bench=str(Path(__file__).parent), out=str(plain), corpus=str(corpus)
-        )
-        secs, rss, _ = run_measured([py, "-c", code])
-        r["plain_index_s"], r["plain_index_rss_mb"] = secs, rss / 2**20
-        r["plain_size_ratio"] = dir_size(plain) / text_bytes
-
-        step("SQLite FTS5 index")
-        db = work / "fts.db"
-        r["fts_index_s"] = fts5_build(db, paras)
-        r["fts_size_ratio"] = db.stat().st_size / text_bytes
-
-        step("warm queries")
-        sd_q = searchdesk_queries(sd_index, args.runs)
-        plain_q = plain_whoosh_queries(plain, args.runs)
-        fts_q = fts5_queries(db, args.runs)
-        rg_q = rg_queries(corpus, 1)
-        for name, values in (("sd", sd_q), ("plain", plain_q), ("fts", fts_q), ("rg", rg_q)):
-            if values:
-                r[f"{name}_q_p50"], r[f"{name}_q_p95"] = pct(values, 0.5), pct(values, 0.95)
-
-        step("cold queries")
-        r["sd_cold_ms"] = cold(
-            lambda q: [py, "-m", "searchdesk", "--index", str(sd_index), "query", q, "--json"],
-            args.runs,
-        )
-        r["plain_cold_ms"] = cold(
-            lambda q: [py, "-c", PLAIN_QUERY.format(out=str(plain)), q], args.runs
-        )
-        if not args.no_tui:
-            step("TUI")
-            tui = tui_latency(sd_index)
-            r["tui_p50"], r["tui_p95"] = pct(tui, 0.5), pct(tui, 0.95)
-
-        print_table(r)
+        r: dict[str, Any] = {} if args.formats_only else text_bench(args, work)
+        if formats:
+            r["formats"] = formats_bench(formats, work, args.format_runs)
+            print_formats_table(r["formats"])
         if args.json:
             meta = {"date": time.strftime("%Y-%m-%d"), "machine": machine()}
             Path(args.json).write_text(json.dumps({**meta, **r}, indent=2))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def text_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The text corpus: index, queries and TUI for every peer; prints its table."""
+    corpus = prepare_corpus(args, work)
+    text_bytes = dir_size(corpus)
+    paras = paragraphs(corpus)
+    n_files = sum(1 for p in corpus.rglob("*") if p.is_file())
+    print(f"corpus: {n_files} files, {text_bytes / 1e6:.1f} MB, {len(paras)} paragraphs")
+    py = sys.executable
+    sd_index = work / "sd-index"
+    r: dict[str, Any] = {
+        "files": n_files,
+        "text_mb": text_bytes / 1e6,
+        "paragraphs": len(paras),
+    }
+
+    step("searchdesk index")
+    secs, rss, _ = run_measured(
+        [py, "-m", "searchdesk", "--index", str(sd_index), "index", str(corpus)]
+    )
+    r["sd_index_s"], r["sd_index_rss_mb"] = secs, rss / 2**20
+    r["sd_size_ratio"] = dir_size(sd_index) / text_bytes
+    r["sd_reindex_s"] = run_measured(
+        [py, "-m", "searchdesk", "--index", str(sd_index), "index", str(corpus)]
+    )[0]
+    touched = sorted(p for p in corpus.rglob("*") if p.is_file())[len(paras) % n_files]
+    with open(touched, "a", encoding="utf-8") as fh:
+        fh.write("\nUne ligne ajoutée pour le banc d'essai.\n")
+    r["sd_touch_s"] = run_measured(
+        [py, "-m", "searchdesk", "--index", str(sd_index), "index", str(corpus)]
+    )[0]
+
+    step("plain Whoosh index")
+    plain = work / "plain-index"
+    plain.mkdir()
+    code = PLAIN_BUILD.format(bench=str(Path(__file__).parent), out=str(plain), corpus=str(corpus))
+    secs, rss, _ = run_measured([py, "-c", code])
+    r["plain_index_s"], r["plain_index_rss_mb"] = secs, rss / 2**20
+    r["plain_size_ratio"] = dir_size(plain) / text_bytes
+
+    step("SQLite FTS5 index")
+    db = work / "fts.db"
+    r["fts_index_s"] = fts5_build(db, paras)
+    r["fts_size_ratio"] = db.stat().st_size / text_bytes
+
+    step("warm queries")
+    sd_q = searchdesk_queries(sd_index, args.runs)
+    plain_q = plain_whoosh_queries(plain, args.runs)
+    fts_q = fts5_queries(db, args.runs)
+    rg_q = rg_queries(corpus, 1)
+    for name, values in (("sd", sd_q), ("plain", plain_q), ("fts", fts_q), ("rg", rg_q)):
+        if values:
+            r[f"{name}_q_p50"], r[f"{name}_q_p95"] = pct(values, 0.5), pct(values, 0.95)
+
+    step("cold queries")
+    r["sd_cold_ms"] = cold(
+        lambda q: [py, "-m", "searchdesk", "--index", str(sd_index), "query", q, "--json"],
+        args.runs,
+    )
+    r["plain_cold_ms"] = cold(
+        lambda q: [py, "-c", PLAIN_QUERY.format(out=str(plain)), q], args.runs
+    )
+    if not args.no_tui:
+        step("TUI")
+        tui = tui_latency(sd_index)
+        r["tui_p50"], r["tui_p95"] = pct(tui, 0.5), pct(tui, 0.95)
+
+    print_table(r)
+    return r
 
 
 def machine() -> str:

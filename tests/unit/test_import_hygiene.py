@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
-ENGINE = [
-    "searchdesk",
-    "searchdesk.models",
-    "searchdesk.analysis",
-    "searchdesk.chunking",
-    "searchdesk.documents",
-    "searchdesk.schema",
-    "searchdesk.store",
-    "searchdesk.indexer",
-    "searchdesk.searcher",
-    "searchdesk.highlight",
-    "searchdesk.paths",
-    "searchdesk.errors",
-]
+import searchdesk
+
+#: Every engine module, found by walking the package (the app and ``__main__`` aside).
+ENGINE = sorted(
+    info.name
+    for info in pkgutil.walk_packages(searchdesk.__path__, "searchdesk.")
+    if not info.name.startswith(("searchdesk.tui", "searchdesk.__main__"))
+)
+#: Libraries only document extraction (in worker processes) needs.
+EXTRACTION = {"lxml", "pypdfium2", "pypdfium2_raw", "trafilatura", "docx"}
 
 
 def loaded_after(code: str) -> set[str]:
@@ -32,6 +29,7 @@ def loaded_after(code: str) -> set[str]:
 
 def test_engine_imports_neither_textual_nor_rich() -> None:
     modules = loaded_after("\n".join(f"import {m}" for m in ENGINE))
+    assert "searchdesk.extract.pdf" in ENGINE and "searchdesk.cli" in ENGINE
     assert "whoosh" in modules
     assert "textual" not in modules
     assert "rich" not in modules
@@ -47,3 +45,4 @@ def test_query_command_does_not_import_textual(seeds_index: Path) -> None:
     modules = loaded_after(code)
     assert "textual" not in modules
     assert "rich" not in modules
+    assert not modules & EXTRACTION
