@@ -372,10 +372,12 @@ def rates(seconds: float, files: int, mb: float, pages: int = 0, paras: int = 0)
     return row
 
 
-def sd_index_folder(target: Path, index_dir: Path, runs: int) -> tuple[float, float, int, int]:
+def sd_index_folder(
+    target: Path, index_dir: Path, runs: int
+) -> tuple[float, float, dict[str, int]]:
     """Median seconds and peak RSS (MB) of a fresh ``searchdesk index --rebuild`` (whole
-    process: start-up, walk, extraction workers, indexing), then files and paragraphs
-    indexed (from ``stats``)."""
+    process: start-up, walk, extraction workers, indexing), and what ``stats`` counts
+    then: files, paragraphs and distinct paragraphs (repeated ones cost less to index)."""
     py = sys.executable
     cmd = [py, "-m", "searchdesk", "--index", str(index_dir)]
     samples, peak = [], 0
@@ -385,7 +387,8 @@ def sd_index_folder(target: Path, index_dir: Path, runs: int) -> tuple[float, fl
         samples.append(secs)
         peak = max(peak, rss)
     stats = json.loads(subprocess.run([*cmd, "stats", "--json"], capture_output=True).stdout)
-    return statistics.median(samples), peak / 2**20, stats["files"], stats["paragraphs"]
+    counts = {k: stats[k] for k in ("files", "paragraphs", "distinct_paragraphs")}
+    return statistics.median(samples), peak / 2**20, counts
 
 
 def pdftotext_folder(pdfs: list[Path], out: Path, jobs: int, runs: int) -> float:
@@ -457,13 +460,15 @@ def formats_bench(folder: Path, work: Path, runs: int) -> dict[str, Any]:
     )
 
     step(f"formats: searchdesk index, all formats (x{runs})")
-    secs, rss, n, paras = sd_index_folder(folder, work / "fmt-index", runs)
-    f["sd_index"] = {**rates(secs, n, mb_all, paras=paras), "rss_mb": rss}
+    secs, rss, c = sd_index_folder(folder, work / "fmt-index", runs)
+    f["sd_index"] = {**rates(secs, c["files"], mb_all, paras=c["paragraphs"]), "rss_mb": rss}
+    f["sd_index"]["distinct_paragraphs"] = c["distinct_paragraphs"]
     if pdfs:
         # The PDFs alone, as a folder of their own (no other document in it).
         step(f"formats: searchdesk index, PDFs alone (x{runs})")
-        secs, rss, n, paras = sd_index_folder(folder / "pdf", work / "fmt-pdf-index", runs)
-        f["sd_index_pdf"] = {**rates(secs, n, mb["pdf"], pages, paras), "rss_mb": rss}
+        secs, rss, c = sd_index_folder(folder / "pdf", work / "fmt-pdf-index", runs)
+        row = rates(secs, c["files"], mb["pdf"], pages, c["paragraphs"])
+        f["sd_index_pdf"] = {**row, "rss_mb": rss, "distinct_paragraphs": c["distinct_paragraphs"]}
         if shutil.which("pdftotext"):
             step(f"formats: pdftotext (x{runs})")
             for jobs in (1, 2):
@@ -518,6 +523,13 @@ def print_formats_table(f: dict[str, Any]) -> None:
                 for i, (c, w) in enumerate(zip(r, widths, strict=True))
             )
         )
+    for key, what in (("sd_index", "whole folder"), ("sd_index_pdf", "PDFs")):
+        if key in f:
+            m = f[key]
+            print(
+                f"searchdesk index, {what}: {m['paragraphs']} paragraphs,"
+                f" {m['distinct_paragraphs']} distinct"
+            )
     if "pdftotext_note" in f:
         print(f"pdftotext: skipped, {f['pdftotext_note']}")
     if "sd_index_pdf" in f and "pdftotext_p2" in f:
