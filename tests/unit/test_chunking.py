@@ -18,8 +18,15 @@ from hypothesis import strategies as st
 from searchdesk.chunking import (
     MAX_CHUNK_CHARS,
     WRAP_MAX_WIDTH,
+    _byline,
+    _closes_fence,
+    _heading_like,
+    _hyphen_join,
     _markdown_heading,
+    _opens_fence,
+    _table_row,
     digest,
+    is_boilerplate,
     iter_chunks,
     iter_line_chunks,
     wrap_width,
@@ -79,8 +86,9 @@ def test_hard_wrapped_lines_are_joined() -> None:
     assert body.startswith("Afficher les informations des FICHIERs")
     assert body.endswith("--sort n'est indiquée.")
     assert "  " not in body
-    assert result[4] == (9, None, "-a, --all")
-    assert result[5] == (10, "-a, --all", "inclure les entrées débutant par « . »")
+    # An entry: the option and its more-indented description are one paragraph.
+    assert result[4] == (9, "DESCRIPTION", "-a, --all inclure les entrées débutant par « . »")
+    assert len(result) == 5
 
 
 def test_markdown_headings() -> None:
@@ -149,27 +157,31 @@ def test_man_page_from_the_real_corpus(tmp_path: Path) -> None:
     by_text = {c.text: c for c in result}
     assert "NOM" in by_text
     assert by_text["ls - Afficher le contenu de répertoires"].heading == "NOM"
-    allopt = by_text["-a, --all"]
-    assert by_text["inclure les entrées débutant par « . »"].heading == allopt.text
+    assert by_text["-a, --all inclure les entrées débutant par « . »"].heading == "DESCRIPTION"
     lines = text.splitlines()
     for c in result:
         first_word = c.text.split()[0]
         assert first_word in lines[c.line - 1], (c.line, c.text[:40])
 
 
-# --- The streaming chunker against the whole-text one it replaced -------------------
+# --- The streaming chunker against a whole-text one ---------------------------------
 #
 # The whole-text chunker that the streaming one replaced (as of fc215d7:
-# `_paragraphs` over all lines, then the pieces), condensed but with the same
-# rules, kept as the reference: the streaming one must give the same chunks. Its
-# heading expression backtracks badly on long runs of spaces, so it is only fed
-# short lines.
+# `_paragraphs` over all lines, then the pieces), condensed, and since extended
+# with the same structural rules (entries, line-end hyphens, Markdown fences
+# and tables, headings that introduce something, bylines seen through, page
+# furniture): paragraphs are built first, then each short one is decided by
+# looking ahead, then the pieces are cut from whole paragraphs. It shares only
+# the per-line tests with the module (what a heading-like line, a byline, a
+# fence, a table row is; how two lines join). It is the reference: the
+# streaming one must give the same chunks. Its heading expression backtracks
+# badly on long runs of spaces, so it is only fed short lines.
 
 _REF_BULLET = re.compile(r"\s*(?:[-*+•–]|\d{1,3}[.)])\s+\S")
 _REF_MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _REF_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _REF_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
-_REF_END = (".", "!", "?", "…", ";", ",", ":")
+_REF_SHORT, _REF_BYLINE, _REF_CHROME, _REF_BODY, _REF_MD = range(5)
 
 
 @dataclass
@@ -178,11 +190,15 @@ class _RefPara:
     line: int
     indent: int
     line_offsets: list[tuple[int, int]]
-    markdown_heading: bool = False
+    kind: int
+
+    @property
+    def effective(self) -> int:
+        return self.kind if len(self.line_offsets) == 1 else _REF_BODY
 
 
 def reference_chunks(text: str, source: str, path: str, markdown: bool = False) -> list[Chunk]:
-    """The chunks of ``text`` as the whole-text chunker gave them."""
+    """The chunks of ``text`` as a whole-text chunker gives them."""
     lines = [line.rstrip() for line in text.splitlines()]
     lengths = sorted(len(line) for line in lines if line.strip())
     width = None
@@ -190,25 +206,60 @@ def reference_chunks(text: str, source: str, path: str, markdown: bool = False) 
         p95 = lengths[int(0.95 * (len(lengths) - 1))]
         width = p95 if p95 <= WRAP_MAX_WIDTH else None
     paras: list[_RefPara] = []
-    current: list[tuple[int, str]] = []
+    current: list[tuple[int, str, int]] = []  # (number, normalised text, join)
+    kind = _REF_BODY
+    counts: dict[int, int] = {}
+    structured = False
 
     def indent(line: str) -> int:
         return len(line) - len(line.lstrip())
 
+    def norm(line: str) -> str:
+        return _REF_SPACES.sub(" ", line.strip())
+
+    def body_indent() -> int | None:
+        if not counts:
+            return None
+        best = max(counts.values())
+        return min(k for k, v in counts.items() if v == best)
+
+    def count(n: int) -> None:
+        counts[min(n, 64)] = counts.get(min(n, 64), 0) + 1
+
+    def kind_of(text: str) -> int:
+        if structured or not _heading_like(text):
+            return _REF_BODY
+        if not is_boilerplate(text):
+            return _REF_SHORT
+        return _REF_BYLINE if _byline(text) else _REF_CHROME
+
+    first_indent = 0
+
+    def start(number: int, line: str, k: int) -> None:
+        nonlocal kind, first_indent
+        kind, first_indent = k, indent(line)
+        if k in (_REF_BODY, _REF_CHROME):
+            count(first_indent)
+        current.append((number, norm(line), 0))
+
+    def add(number: int, text: str, join: int) -> None:
+        if len(current) == 1 and kind in (_REF_SHORT, _REF_BYLINE):
+            count(first_indent)
+        current.append((number, text, join))
+
     def flush() -> None:
         if not current:
             return
-        parts: list[str] = []
+        out = ""
         offsets: list[tuple[int, int]] = []
-        pos = 0
-        for number, line in current:
-            piece = _REF_SPACES.sub(" ", line.strip())
-            if parts:
-                pos += 1
-            offsets.append((pos, number))
-            parts.append(piece)
-            pos += len(piece)
-        paras.append(_RefPara(" ".join(parts), current[0][0], indent(current[0][1]), offsets))
+        for i, (number, piece, join) in enumerate(current):
+            if i and join == 0:
+                out += " "
+            elif i and join == 2:
+                out = out[:-1]
+            offsets.append((len(out), number))
+            out += piece
+        paras.append(_RefPara(out, current[0][0], first_indent, offsets, kind))
         current.clear()
 
     def continues(prev: str, line: str) -> bool:
@@ -220,27 +271,89 @@ def reference_chunks(text: str, source: str, path: str, markdown: bool = False) 
             return bool(_REF_BULLET.match(prev)) and indent(line) > indent(prev)
         return True
 
+    def entry(line: str) -> bool:
+        body = body_indent()
+        return (
+            width is not None
+            and body is not None
+            and first_indent >= body
+            and indent(line) > first_indent
+            and not _REF_BULLET.match(line)
+        )
+
     prev = ""
+    fence: tuple[str, int] | None = None
+    table = False
     for number, line in enumerate(lines, start=1):
+        if markdown:
+            if fence is not None:
+                if _closes_fence(line, fence):
+                    flush()
+                    fence = None
+                elif line:
+                    if current:
+                        add(number, norm(line), 0)
+                    else:
+                        start(number, line, _REF_BODY)
+                continue
+            fence = _opens_fence(line)
+            if fence is not None:
+                flush()
+                table = False
+                continue
+            m = _REF_MD_HEADING.match(line)
+            if m and len(m.group(2)) <= MAX_CHUNK_CHARS:
+                flush()
+                table = False
+                paras.append(_RefPara(m.group(2), number, 0, [(0, number)], _REF_MD))
+                structured = structured or any(ch.isalnum() for ch in m.group(2))
+                prev = ""
+                continue
+            if _table_row(line):
+                if table:
+                    add(number, norm(line), 0)
+                else:
+                    flush()
+                    start(number, line, _REF_BODY)
+                    table = True
+                prev = line
+                continue
+            if table:
+                flush()
+                table = False
+                prev = ""
         if not line.strip():
             flush()
             prev = ""
             continue
-        if markdown:
-            m = _REF_MD_HEADING.match(line)
-            if m:
-                flush()
-                paras.append(_RefPara(m.group(2), number, 0, [(0, number)], True))
-                prev = ""
-                continue
-        if current and not continues(prev, line):
-            flush()
-        current.append((number, line))
+        if current and (continues(prev, line) or (len(current) == 1 and entry(line))):
+            add(number, norm(line), _hyphen_join(prev, norm(line)))
+            prev = line
+            continue
+        flush()
+        start(number, line, kind_of(norm(line)))
         prev = line
     flush()
 
-    def heading_like(p: _RefPara) -> bool:
-        return len(p.line_offsets) == 1 and len(p.text) <= 100 and not p.text.endswith(_REF_END)
+    def is_heading(i: int) -> bool:
+        para = paras[i]
+        if para.kind == _REF_MD:
+            return True
+        if para.effective != _REF_SHORT:
+            return False
+        j, bylines = i + 1, 0
+        while j < len(paras) and paras[j].effective == _REF_BYLINE:
+            j, bylines = j + 1, bylines + 1
+        if bylines > 4 or j == len(paras):
+            return False
+        nxt = paras[j]
+        if nxt.kind == _REF_MD:
+            return not _heading_like(nxt.text)
+        if nxt.kind == _REF_CHROME:  # decided at its first line
+            return False
+        if nxt.effective == _REF_BODY:
+            return True
+        return nxt.indent > para.indent
 
     def cut_point(text: str, start: int, end: int) -> int:
         window = text[start:end]
@@ -277,13 +390,7 @@ def reference_chunks(text: str, source: str, path: str, markdown: bool = False) 
     for i, para in enumerate(paras):
         if not any(ch.isalnum() for ch in para.text):
             continue
-        nxt = paras[i + 1] if i + 1 < len(paras) else None
-        is_heading = (
-            nxt is not None
-            and heading_like(para)
-            and (not heading_like(nxt) or nxt.indent > para.indent)
-        )
-        if para.markdown_heading or is_heading:
+        if is_heading(i):
             out.append(
                 Chunk(source, path, para.line, len(out), None, para.text, digest(para.text), True)
             )
@@ -320,6 +427,27 @@ _LINE_PARTS = [
     "---",
     "x" * 60,
     "lorem ipsum dolor sit amet " * 3,
+    # Line-end hyphens, entries, function words, furniture, Markdown structure.
+    "pro\u2010",
+    "cessus ",
+    "infor-",
+    "Pierre ",
+    "c'est-",
+    "à-dire ",
+    "ci\u2010",
+    "soft\u00ad",
+    "EAGAIN ",
+    "              ",
+    " par",
+    " de l'",
+    "Répondre",
+    "Bùi Đức |",
+    "Jean Roux",
+    "Partager sur Twitter",
+    "```",
+    "~~~",
+    "| a | b |",
+    "|---|",
 ]
 
 
