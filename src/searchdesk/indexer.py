@@ -22,7 +22,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from . import store
-from .chunking import iter_block_chunks, iter_line_chunks
+from .chunking import TITLE_CHUNKS, document_title, iter_block_chunks, iter_line_chunks
 from .documents import BinaryFile, FileChanged, Scanned, SourceFile, read_lines, scan, walk
 from .errors import (
     IndexCancelled,
@@ -438,6 +438,7 @@ def _index_file(
     if record is not None:
         _delete_file(writer, key)
     count, title = 0, ""
+    first: list[Chunk] = []  # the document's title is found among its first chunks
     problems = len(report.problems)
     if scanned is not None:
         lines = read_lines(f.path, scanned)
@@ -446,8 +447,8 @@ def _index_file(
             for chunk in iter_line_chunks(
                 lines, plan.source, key, width=scanned.width, markdown=markdown
             ):
-                if not count:
-                    title = chunk.text[:120]
+                if count < TITLE_CHUNKS:
+                    first.append(chunk)
                 _add_chunk(writer, chunk)
                 count += 1
         except FileChanged:
@@ -457,6 +458,8 @@ def _index_file(
             )
         except OSError as exc:
             report.problems.append(f"{name}: {exc.strerror or exc}")
+    if first:
+        title = (document_title(first) or first[0].text)[:120]
     if not count:
         report.skipped += 1
         if scanned is None:

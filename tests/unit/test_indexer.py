@@ -156,3 +156,20 @@ def test_an_open_index_follows_a_rebuild_by_another_run(corpus: Path, tmp_path: 
         assert ix.search("Minsk").total == 1
         with SearchIndex(index_dir) as fresh:
             assert ix.search("budget").to_dict() == fresh.search("budget").to_dict()
+
+
+def test_documents_are_titled_by_their_own_first_lines(tmp_path: Path) -> None:
+    """A man page by its NOM line, a news page by its first line."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "man"
+    (docs / "timer_create.2.txt").write_bytes((fixtures / "timer_create.2.txt").read_bytes())
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    (docs / "news.txt").write_bytes((seeds / "000_3c61d84c98e9853d.txt").read_bytes())
+    build_index([docs], tmp_path / "index")
+    with SearchIndex(tmp_path / "index") as ix:
+        titles = {info.source: info.title for info in ix.sources()}
+    assert titles["docs/timer_create.2.txt"] == (
+        "timer_create - Créer une minuterie POSIX pour un processus"
+    )
+    assert titles["docs/news.txt"].startswith("La crainte monte en Europe")

@@ -25,13 +25,14 @@ class TextExtractor:
     paged: bool = False
 
     def extract(self, data: bytes) -> Extracted:
-        from ..chunking import iter_chunks
+        from ..chunking import TITLE_CHUNKS, document_title, iter_chunks
         from ..documents import BinaryFile, decode
 
         try:
             decoded = decode(data)
         except BinaryFile as exc:
             raise ExtractionError("binary file (NUL bytes), not text") from exc
+        chunks = list(iter_chunks(decoded.text, "", "", markdown=self.markdown))
         blocks = [
             Block(
                 c.text,
@@ -40,9 +41,9 @@ class TextExtractor:
                 None,
                 c.line,
             )
-            for c in iter_chunks(decoded.text, "", "", markdown=self.markdown)
+            for c in chunks
         ]
-        title = blocks[0].text[:120] if blocks else None
+        title = document_title(chunks[:TITLE_CHUNKS]) or (chunks[0].text if chunks else None)
         warnings = (decoded.warning,) if decoded.warning else ()
         return Extracted(title, blocks, warnings)
 
