@@ -1,26 +1,40 @@
-"""French text analysis: the one analyzer used to index documents and parse queries.
+"""French text analysis: the analyzers used to index documents and parse queries.
 
-The chain (see ``shared/FRENCH.md`` for the measurements behind its order):
+Two index fields come from one tokenisation (see ``shared/FRENCH.md`` for the
+measurements behind the order, and ``schema.FrenchText``):
 
-1. ``RegexTokenizer`` keeping decimals (``9,2``) and inner apostrophes together;
+* ``body``: words reduced to their *inflection* stem, accents kept while
+  stemming (``guérir`` → ``guér``, ``guère`` → ``guèr``, ``guerre`` →
+  ``guerr``), then folded (``guer``). An accented word indexes both its
+  accented stem and the folded one, at the same position, so a query typed
+  with accents meets the same accents only, and one typed without meets all.
+* ``exact``: the words as written, lowercased and folded, stop words kept
+  (``"sur"``, ``"jusqu'à"`` can be searched when quoted): quoted words and
+  phrases, prefixes and fuzzy words are matched here.
+
+The chain:
+
+1. ``RegexTokenizer`` keeping decimals (``9,2``), inner apostrophes, dotted
+   and slashed names (``lilo.conf``, ``etc/passwd``), ``C++``, ``C#``, ``.NET``;
 2. :class:`ElisionFilter` drops elided articles (``l’``, ``qu’``, ``jusqu’``…)
    and moves ``startchar`` past them so highlights stay on the word;
-3. lowercase;
-4. a French-only stop list applied *before* folding (``sûr`` ≠ ``sur``) with
-   ``minsize=1`` so the ``5`` of ``article 5`` survives;
-5. :class:`LatinFoldFilter` folds Latin letters with unidecode (``États`` →
-   ``etats``, ``œuvre`` → ``oeuvre``) and leaves other scripts alone;
-6. :class:`FrenchStemFilter`: Snowball French, then a tail normalisation that
-   merges participles Snowball keeps apart after folding (``utilisée`` /
-   ``utiliser``).
+3. :class:`PartsFilter` (indexing only) adds the parts of a dotted or slashed
+   name at its position (``lilo.conf`` → ``lilo``, ``conf``);
+4. lowercase;
+5. a French-only stop list applied *before* folding (``sûr`` ≠ ``sur``) with
+   ``minsize=1`` so the ``5`` of ``article 5`` survives (``body`` only);
+6. :class:`FrenchStemFilter`: :func:`light_stem` (inflection only: plural,
+   feminine, a verb's finite endings; never derivation, never a word of three
+   letters or less), then folding; :class:`LatinFoldFilter` for ``exact``.
 
 Folding and stemming change only ``token.text``; offsets always point at the
-original characters. The schema pickles this analyzer into the index, so every
-filter is a module-level class holding only plain attributes.
+original characters. The schema pickles these analyzers into the index, so
+every filter is a module-level class holding only plain attributes.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -29,13 +43,22 @@ from typing import Any
 from unidecode import unidecode
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
-from whoosh.lang.snowball.french import FrenchStemmer
 
-#: Decimal numbers (``9,2``, ``3.141``) stay whole; words keep inner
-#: apostrophes (elision is decided later) and inner dots (``U.S.A``).
-TOKEN_PATTERN = r"\d+(?:[.,]\d+)+|\w+(?:['’‘ʼ]\w+)*(?:\.\w+)*"
+#: Decimal numbers (``9,2``, ``3.141``) stay whole; ``C++``, ``C#``, ``F#``
+#: and dot-names (``.NET``, ``.bashrc``) are words; words keep inner
+#: apostrophes (elision is decided later), inner dots and slashes
+#: (``U.S.A``, ``lilo.conf``, ``etc/passwd``: whole, and by parts).
+TOKEN_PATTERN = (
+    r"\d+(?:[.,]\d+)+(?![\w.])"
+    r"|\w+(?:\+\+|#)(?![\w+#])"
+    r"|(?<![\w.])\.\w+(?:\.\w+)*"
+    r"|\w+(?:['’‘ʼ]\w+)*(?:[./]\w+)*"
+)
 
 APOSTROPHES = "'’‘ʼ"
+#: What splits a dotted or slashed name into its parts.
+_PART = re.compile(r"[^./]+")
+_SLASHED = re.compile(r"[^/]+")
 
 #: Elided articles and conjunctions (Lucene's DEFAULT_ARTICLES).
 ELIDED = frozenset("l m t qu n s j d c jusqu quoiqu lorsqu puisqu".split())
@@ -65,7 +88,7 @@ def _is_latin(ch: str) -> bool:
     return 0x00C0 <= cp <= 0x024F or 0x1E00 <= cp <= 0x1EFF or 0xFB00 <= cp <= 0xFB06
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Fold Latin accents and ligatures of one lowercase word (``œuvre`` → ``oeuvre``).
 
@@ -79,26 +102,158 @@ def fold(word: str) -> str:
     return folded or word
 
 
-_snowball = FrenchStemmer()
+#: Accented letters the stemmer's rules read as their base letter (one for one).
+_SIMPLE = str.maketrans("àâäáãåçèéêëìíîïñòóôöõùúûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy")
+
+#: Verb endings stripped by :func:`light_stem` (longest first): future and
+#: conditional, imperfect, ``-ir`` verbs' ``-iss-`` forms, third person plural,
+#: present participle, second person plural, infinitives. Participles
+#: (``-é``, ``-i``, ``-u``) are kept: they are also nouns and adjectives
+#: (``marché``, ``données``, ``portée``, ``péché``).
+_VERB_ENDINGS = (
+    "issaient",
+    "eraient",
+    "issions",
+    "issait",
+    "issant",
+    "issent",
+    "erions",
+    "isson",
+    "issez",
+    "eriez",
+    "erons",
+    "eront",
+    "erait",
+    "erai",
+    "erez",
+    "aient",
+    "era",
+    "ait",
+    "ant",
+    "ent",
+    "ai",
+    "ez",
+    "er",
+    "ir",
+)
+#: Shortest stem a verb ending may leave (``caméra``, ``enfant``, ``moment`` stay).
+_MIN_VERB_STEM = 4
 
 
-@lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """Snowball French stem of a folded word, then tail normalisation.
+@lru_cache(maxsize=200_000)
+def light_stem(word: str) -> str:
+    """Inflection stem of a lowercase word, accents kept (fold it afterwards).
 
-    Tail normalisation (words longer than four letters) drops one final ``e``
-    and undoubles a final letter, which joins forms such as ``appelee`` /
-    ``appelle`` that folding hands to Snowball in different shapes. Words
-    with digits or dots are not stemmed (``10000`` must not become ``1000``).
+    Inflection only: plural (``s``, ``x``, ``aux`` → ``al``), feminine
+    (``e``, ``ée`` → ``é``, ``ive`` → ``if``, ``trice`` → ``teur``,
+    ``elle``/``enne``/``onne``/``ette`` undoubled), and the finite endings of
+    verbs (``utilise``, ``utilisent``, ``utilisez``, ``utilisera``,
+    ``utiliser`` → ``utilis``). Derivation is left alone: ``utilisateur``,
+    ``utilisation`` and ``utiliser`` stay three words; so are participles
+    (``utilisé``), which are also nouns and adjectives. Rules read accented
+    letters as their base letter except the participle ``é``, so folding
+    commutes with stemming for every word not ending in ``é``. Words of
+    three letters or less, and words with digits or symbols, are kept.
     """
-    if not word.isalpha():
+    if len(word) <= 3 or not word.isalpha():
         return word
-    s = _snowball.stem(word)
-    if len(s) > 4 and s.endswith("e"):
-        s = s[:-1]
-    if len(s) > 4 and s[-1] == s[-2]:
-        s = s[:-1]
-    return s
+    w = word
+    s = w.translate(_SIMPLE)
+    # Plural.
+    if s.endswith("eaux") and len(s) > 5:
+        w, s = w[:-1], s[:-1]
+    elif s.endswith("aux") and len(s) > 4:
+        w, s = w[:-3] + "al", s[:-3] + "al"
+    elif (s.endswith(("eux", "oux")) and len(s) > 4) or (
+        s.endswith("s") and not s.endswith(("ss", "us", "ais", "ois")) and len(s) > 4
+    ):
+        w, s = w[:-1], s[:-1]
+    # Participles: kept (feminine ``ée`` → ``é``).
+    if w.endswith("ée"):
+        return w[:-1]
+    if w.endswith("é"):
+        return w
+    # Feminine.
+    if s.endswith("trice") and len(s) > 8:
+        w, s = w[:-5] + "teur", s[:-5] + "teur"
+    elif s.endswith("euse") and len(s) > 5:
+        w, s = w[:-2], s[:-2]
+    elif s.endswith("ive") and len(s) > 5:
+        w, s = w[:-2] + "f", s[:-2] + "f"
+    elif s.endswith("iere") and len(s) > 5:
+        w, s = w[:-4] + "ier", s[:-4] + "ier"
+    elif s.endswith(("ie", "ue")) and len(s) > 4:
+        return w[:-1]
+    elif s.endswith("e") and len(s) > 4 and not s.endswith("raite"):
+        # ``retraite`` is not the feminine of ``retrait``.
+        w, s = w[:-1], s[:-1]
+        if s.endswith(("ell", "enn", "onn", "ett")):
+            w, s = w[:-1], s[:-1]
+    # Verbs.
+    for ending in _VERB_ENDINGS:
+        if s.endswith(ending):
+            keep = len(s) - len(ending)
+            shortest = 3 if ending in ("er", "ir") or ending[:3] == "iss" else _MIN_VERB_STEM
+            if keep >= shortest and not _not_a_verb_ending(s, ending):
+                return w[:keep]
+            break
+    return w
+
+
+def _not_a_verb_ending(s: str, ending: str) -> bool:
+    """Endings that look like a verb's but end nouns and adjectives.
+
+    ``-ment`` (``document``, ``comment``), ``-rait`` (``retrait``,
+    ``extrait``), ``-ir`` after a vowel (``sécuritaire``, ``histoire``,
+    ``pouvoir``).
+    """
+    before = s[-len(ending) - 1 : -len(ending)]
+    if ending == "ent":
+        return s.endswith("ment")
+    if ending in ("ait", "aient", "ai"):
+        return before == "r"
+    if ending == "ir":
+        return before in "aeiouy"
+    return False
+
+
+@lru_cache(maxsize=200_000)
+def stem_terms(word: str) -> tuple[str, ...]:
+    """The ``body`` terms of one lowercase word: its folded stem, and its
+    accented stem when that differs (``guérir`` → ``guer``, ``guér``)."""
+    accented = light_stem(word)
+    folded = fold(accented)
+    return (folded,) if folded == accented else (folded, accented)
+
+
+def query_stem(word: str) -> str:
+    """The one ``body`` term a query word means: accented stem if typed with accents."""
+    return light_stem(word.lower())
+
+
+def stem(word: str) -> str:
+    """The folded stem of a word (what an unaccented query word means)."""
+    return fold(light_stem(word.lower()))
+
+
+def readings(word: str) -> tuple[str, ...]:
+    """``body`` terms an unaccented query word can mean.
+
+    Typed without accents, a final ``e`` may be a participle's ``é``
+    (``deploye`` = « déployé », ``utilisees`` = « utilisées »): both readings
+    are searched. A word typed with accents means its accented stem only.
+    """
+    word = word.lower()
+    if not word.isascii() or not word.isalpha() or len(word) <= 3:
+        return (query_stem(word),)
+    found = [stem(word)]
+    for tail, accented in (("ees", "ées"), ("ee", "ée"), ("es", "és"), ("e", "é")):
+        if word.endswith(tail):
+            other = fold(light_stem(word[: -len(tail)] + accented))
+            if other not in found:
+                found.append(other)
+            break
+    return tuple(found)
 
 
 class ElisionFilter(Filter):
@@ -131,6 +286,75 @@ def _first_apostrophe(text: str) -> int:
     return min(positions) if positions else -1
 
 
+class PartsFilter(Filter):
+    """While indexing, follow a dotted or slashed name by its parts, at its position.
+
+    ``lilo.conf`` is searchable whole and as ``lilo`` or ``conf``;
+    ``etc/passwd`` as ``etc`` and ``passwd``. Queries keep the name whole
+    (it is a term of the index), so ``lilo.conf`` does not match « lilo ».
+    Numbers (``3.141``, ``12/05/2024`` parts aside) are not split.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            t.part = False
+            if t.mode != "index" or ("." not in text and "/" not in text) or text[:1].isdigit():
+                yield t
+                continue
+            start = t.startchar if t.chars else 0
+            parts = _parts(text)
+            if not parts:
+                yield t
+                continue
+            # Copies made first: the filters below change the token yielded.
+            copies = []
+            for part, offset in parts:
+                p = t.copy()
+                p.text = part
+                p.part = True
+                if t.chars:
+                    p.startchar = start + offset
+                    p.endchar = start + offset + len(part)
+                copies.append(p)
+            yield t
+            yield from copies
+
+
+class PlaceFilter(Filter):
+    """Remember each word's position before the stop list renumbers ``body``'s.
+
+    ``body`` positions skip stop words (``cessez-le-feu`` is the phrase
+    ``cessez feu``); ``exact`` keeps them (``"accord de paix"`` is three words).
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        place = -1
+        for t in tokens:
+            if not t.part:  # the parts of a dotted name take its place
+                place += 1
+            t.place = place
+            yield t
+
+
+def _parts(text: str) -> list[tuple[str, int]]:
+    """Parts of a name with their offsets: each slash component, then its dotted pieces.
+
+    ``etc/lilo.conf`` → ``etc``, ``lilo.conf``, ``lilo``, ``conf``.
+    """
+    parts: list[tuple[str, int]] = []
+    for m in _SLASHED.finditer(text):
+        parts.append((m.group(), m.start()))
+        pieces = list(_PART.finditer(m.group()))
+        if len(pieces) > 1 or m.group().startswith("."):
+            parts.extend((p.group(), m.start() + p.start()) for p in pieces)
+    unique: list[tuple[str, int]] = []
+    for p in parts:
+        if p[0] != text and p not in unique:
+            unique.append(p)
+    return unique
+
+
 class LatinFoldFilter(Filter):
     """Fold accents of Latin letters with unidecode (after the stop list)."""
 
@@ -142,33 +366,64 @@ class LatinFoldFilter(Filter):
 
 
 class FrenchStemFilter(Filter):
-    """Snowball French stemming plus tail normalisation (see :func:`stem`).
+    """Inflection stems (:func:`light_stem`), folded; the accented one beside it.
 
-    Marked ``is_morph`` so that the spelling field, built with
-    ``no_morph=True``, keeps whole (folded) words for suggestions.
+    Indexing, an accented word gives two terms at one position (folded stem,
+    then accented stem; see :func:`stem_terms`); a query word gives one: its
+    the word itself, lowercased (the query compiler picks its stems). Every token
+    carries ``exact``, its folded unstemmed form, which ``schema.FrenchText``
+    indexes in the ``exact`` field from this same pass.
     """
 
     is_morph = True
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        # ``body`` positions count the words that are not stop words (the
+        # parts of a dotted name share its position).
+        place, pos = -1, -1
         for t in tokens:
-            if not t.stopped:
-                # The folded word before stemming, for the spelling field.
-                t.unstemmed = t.text
-                t.text = stem(t.text)
+            word = t.text
+            t.exact = fold(word)
+            if t.positions and not t.stopped:
+                if t.place != place:
+                    place, pos = t.place, pos + 1
+                t.pos = pos
+            if t.stopped:
+                yield t
+                continue
+            if t.mode != "index":
+                # A query word stays whole: the query compiler
+                # (:mod:`searchdesk.query`) decides which stems it means.
+                yield t
+                continue
+            terms = stem_terms(word)
+            t.text = terms[0]
+            twin = None
+            if len(terms) > 1:
+                twin = t.copy()
+                twin.text = terms[1]
             yield t
+            if twin is not None:
+                yield twin
+
+
+def _tokens() -> CompositeAnalyzer:
+    return RegexTokenizer(TOKEN_PATTERN) | ElisionFilter() | PartsFilter() | LowercaseFilter()
 
 
 def french_analyzer() -> CompositeAnalyzer:
-    """The analyzer bound in the schema and used by the query parser."""
+    """The ``body`` analyzer (stems), bound in the schema and used to parse queries."""
     return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | ElisionFilter()
-        | LowercaseFilter()
-        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1, maxsize=None)
-        | LatinFoldFilter()
+        _tokens()
+        | PlaceFilter()
+        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1, maxsize=None, renumber=False)
         | FrenchStemFilter()
     )
+
+
+def exact_analyzer() -> CompositeAnalyzer:
+    """The ``exact`` analyzer: words as written, lowercased and folded, stop words kept."""
+    return _tokens() | LatinFoldFilter()
 
 
 def normalize(text: str) -> str:
@@ -176,6 +431,21 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def is_stop_word(word: str) -> bool:
+    """Is ``word`` (as typed) a stop word, or made only of elided articles and stop words?"""
+    tokens = list(french_analyzer()(normalize(word), removestops=False))
+    return bool(tokens) and all(t.stopped for t in tokens)
+
+
 def terms(text: str, **kwargs: Any) -> list[str]:
-    """Index terms of ``text``: what a query or a paragraph becomes."""
-    return [t.text for t in french_analyzer()(normalize(text), **kwargs)]
+    """Index terms of ``text`` in ``body`` (folded stems; accented twins left out)."""
+    return [
+        t.text
+        for t in french_analyzer()(normalize(text), mode="index", **kwargs)
+        if t.text == fold(t.text) or not t.text.isalpha() or t.text.isascii()
+    ]
+
+
+def exact_terms(text: str, **kwargs: Any) -> list[str]:
+    """Index terms of ``text`` in ``exact`` (whole names, then their parts)."""
+    return [t.text for t in exact_analyzer()(normalize(text), mode="index", **kwargs)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -121,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         metavar="N",
         help="after the hits, list the N sources with the most hits (10; 0: none)",
+    )
+    p.add_argument(
+        "--why",
+        action="store_true",
+        help="under each hit, say how each query word matched (exact, stem, prefix, fuzzy, phrase)",
     )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
@@ -326,6 +332,7 @@ def _use_color(choice: str) -> bool:
 
 def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
     from .locate import SourceResolver
+    from .query import stop_words_only
     from .render import Style, render_json, render_jsonl, render_result
     from .searcher import SearchIndex
 
@@ -355,9 +362,16 @@ def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
         elif args.vimgrep:
             _print_vimgrep(ix, result)
         else:
-            print(render_result(result, Style(_use_color(args.color)), facets=args.facets))
+            style = Style(_use_color(args.color))
+            print(render_result(result, style, facets=args.facets, why=args.why))
             if result.suggestion:
                 sys.stderr.write(f"did you mean: {escape(result.suggestion)}\n")
+        if not result.total and stop_words_only(args.query):
+            quoted = shlex.quote('"' + args.query.replace('"', "") + '"')
+            sys.stderr.write(
+                f"searchdesk: {escape(args.query)} has only stop words, which are not searched;"
+                f" quote it to search it as written: searchdesk query {escape(quoted)}\n"
+            )
     return code
 
 

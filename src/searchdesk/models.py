@@ -72,6 +72,22 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Match:
+    """How one query word (or phrase, prefix, fuzzy word) matched a hit."""
+
+    query: str
+    """The query word, lowercased (``utilisateur``, ``utilisateu*``, ``zelenski~``)."""
+    matched: str
+    """The words of the paragraph it matched, as written (first occurrence)."""
+    how: str
+    """``exact`` (the same word, accents aside), ``stem`` (another inflection),
+    ``prefix``, ``fuzzy``, or ``phrase`` (a quoted phrase, word for word)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "matched": self.matched, "how": self.how}
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A ranked paragraph, with its matches as character offsets into ``text``."""
 
@@ -88,6 +104,8 @@ class Hit:
     """Other locations of the same paragraph (collapsed repeats)."""
     page: int | None = None
     """1-based page in a paged format (PDF); None otherwise."""
+    why: tuple[Match, ...] = ()
+    """How each query word matched, in query order (highlights come from the same plan)."""
 
     @property
     def place(self) -> str:
@@ -105,6 +123,7 @@ class Hit:
             "score": round(self.score, 4),
             "highlights": [list(s) for s in self.highlights],
             "also_in": [loc.to_dict() for loc in self.also_in],
+            "why": [m.to_dict() for m in self.why],
         }
 
 

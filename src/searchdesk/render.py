@@ -52,7 +52,15 @@ class Style:
         return self._wrap("1;31", text) if self.color else f"{PLAIN_MARK}{text}{PLAIN_MARK}"
 
 
-def render_hit(hit: Hit, style: Style) -> str:
+def render_why(hit: Hit) -> str:
+    """``why: utilisateur = « utilisateurs » (stem), …``: how each query word matched."""
+    parts = [
+        f"{sanitize_line(m.query)} = « {sanitize_line(m.matched)} » ({m.how})" for m in hit.why
+    ]
+    return "why: " + ", ".join(parts)
+
+
+def render_hit(hit: Hit, style: Style, why: bool = False) -> str:
     place = hit.place
     lines = [f"{style.source(display_path(hit.source))}{place[0]}{style.line(place[1:])}"]
     if hit.heading:
@@ -64,6 +72,8 @@ def render_hit(hit: Hit, style: Style) -> str:
     )
     body = ("…" if snip.clipped_start else "") + body + ("…" if snip.clipped_end else "")
     lines.append("  " + body)
+    if why and hit.why:
+        lines.append(style.dim("  " + render_why(hit)))
     if hit.also_in:
         where = ", ".join(f"{display_path(loc.source)}{loc.place}" for loc in hit.also_in[:3])
         more = f" and {len(hit.also_in) - 3} more" if len(hit.also_in) > 3 else ""
@@ -91,10 +101,10 @@ def render_facets(facets: dict[str, int], limit: int, style: Style) -> str | Non
     return "sources: " + "  ".join(parts)
 
 
-def render_result(result: SearchResult, style: Style, facets: int = 10) -> str:
-    """The human output of ``searchdesk query``: hits, then the top ``facets``
-    sources by hits, then the total."""
-    blocks = [render_hit(hit, style) for hit in result.hits]
+def render_result(result: SearchResult, style: Style, facets: int = 10, why: bool = False) -> str:
+    """The human output of ``searchdesk query``: hits (with ``why``, how each
+    query word matched), then the top ``facets`` sources by hits, then the total."""
+    blocks = [render_hit(hit, style, why) for hit in result.hits]
     footer = render_facets(result.facets, facets, style)
     if footer:
         blocks.append(footer)

@@ -1,7 +1,8 @@
 """The Whoosh schema of a searchdesk index.
 
 Two kinds of documents share it: *chunks* (fields without prefix: one per
-paragraph) and *file records* (``file_*`` fields: one per indexed document,
+paragraph, its text indexed twice: ``body`` for stems, ``exact`` for the
+words as written) and *file records* (``file_*`` fields: one per indexed document,
 used for incremental updates). A query on ``body`` or ``source`` can only
 match chunks, since file records have neither field.
 """
@@ -15,7 +16,7 @@ from typing import Any
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
-from .analysis import french_analyzer
+from .analysis import exact_analyzer, french_analyzer
 from .models import Chunk
 
 #: Distinct paragraph texts whose analysis is remembered while indexing.
@@ -24,66 +25,77 @@ MEMO_SIZE = 20_000
 Posting = tuple[bytes, int, float, bytes]
 
 
-class FrenchText(TEXT):
-    """``TEXT`` that analyses each paragraph once, and each repeated one never again.
+#: Field names.
+BODY = "body"
+EXACT = "exact"
 
-    Whoosh's ``TEXT(spelling=True)`` runs the analyzer twice per value (once
-    for postings, once unstemmed for the spelling words); this field gets both
-    from one pass, and remembers the result for paragraphs that repeat
-    (translator notes, licences, copied articles).
+#: paragraph text → (body positions, exact positions), shared by both fields
+#: of one process: the paragraph is tokenised once for the two.
+_ANALYZER = french_analyzer()
+_MEMO: dict[str, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+
+
+def _analyse(value: str) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Both fields' term positions from one pass of the ``body`` analyzer.
+
+    Stop words are kept (marked ``stopped``) for ``exact``; each token
+    carries its folded, unstemmed form in ``exact``. The accented twin of a
+    stem and the parts of a dotted name share their token's position, and
+    are one word of ``exact`` each.
+    """
+    entry = _MEMO.get(value)
+    if entry is not None:
+        return entry
+    body: dict[str, list[int]] = defaultdict(list)
+    exact: dict[str, list[int]] = defaultdict(list)
+    last: tuple[int, str] | None = None
+    for t in _ANALYZER(value, positions=True, mode="index", removestops=False):
+        if not t.stopped:
+            body[t.text].append(t.pos)
+        key = (t.place, t.exact)
+        if key != last:  # an accented twin repeats its token's exact form
+            exact[t.exact].append(t.place)
+            last = key
+    if len(_MEMO) >= MEMO_SIZE:
+        _MEMO.clear()
+    entry = _MEMO[value] = (body, exact)
+    return entry
+
+
+class FrenchText(TEXT):
+    """``body``: the stems of a paragraph, from the pass that also feeds ``exact``.
+
+    Each paragraph is analysed once for both fields (:func:`_analyse`), and
+    repeated paragraphs (translator notes, licences, copied articles) never
+    again while the memo holds them.
     """
 
+    which = 0
+
     def index(self, value: Any, **kwargs: Any) -> Iterator[Posting]:
-        memo: dict[str, tuple[list[Posting], list[str]]] = self.__dict__.setdefault("_memo", {})
-        entry = memo.get(value)
-        if entry is None:
-            entry = self._analyse(value)
-            if len(memo) >= MEMO_SIZE:
-                memo.clear()
-            memo[value] = entry
-        self.__dict__["_last"] = (value, entry[1])
-        return iter(entry[0])
-
-    def spellable_words(self, value: Any) -> Iterator[str]:
-        """Words of ``value`` not yet given to this writer's spelling field.
-
-        Whoosh adds one spelling posting per word *per document*, all for
-        document 0: as many postings as the body has. A word needs to be in
-        a segment's word list once. Whoosh unpickles a fresh schema for
-        every writer, so this field object, and what it has seen, lives as
-        long as one writer.
-        """
-        last = self.__dict__.get("_last")
-        words = last[1] if last is not None and last[0] is value else super().spellable_words(value)
-        seen: set[str] = self.__dict__.setdefault("_spelled", set())
-        fresh = [w for w in words if w not in seen]
-        seen.update(fresh)
-        return iter(fresh)
-
-    def _analyse(self, value: str) -> tuple[list[Posting], list[str]]:
-        positions: dict[str, list[int]] = defaultdict(list)
-        words: set[str] = set()
-        for t in self.analyzer(value, positions=True, mode="index"):
-            positions[t.text].append(t.pos)
-            words.add(getattr(t, "unstemmed", t.text))
+        positions = _analyse(value)[self.which]
         boost = self.format.field_boost
-        postings = [
-            (term.encode("utf-8"), len(poses), len(poses) * boost, self.format.encode(poses))
-            for term, poses in positions.items()
-        ]
-        return postings, sorted(words)
+        return iter(
+            [
+                (term.encode("utf-8"), len(poses), len(poses) * boost, self.format.encode(poses))
+                for term, poses in positions.items()
+            ]
+        )
 
-    def __getstate__(self) -> dict[str, Any]:
-        # The schema is pickled into the index: leave the memo out.
-        state = dict(self.__dict__)
-        state.pop("_memo", None)
-        state.pop("_last", None)
-        state.pop("_spelled", None)
-        return state
+
+class ExactText(FrenchText):
+    """``exact``: words as written (folded, unstemmed, stop words kept).
+
+    Indexes from the ``body`` analyzer's pass (its analyzer is only used to
+    parse quoted queries and to highlight). ``spelling=True`` gives it a
+    word graph, for "did you mean" and fuzzy words, without extra postings.
+    """
+
+    which = 1
 
 
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def chunk_fields(chunk: Chunk) -> dict[str, Any]:
@@ -96,6 +108,7 @@ def chunk_fields(chunk: Chunk) -> dict[str, Any]:
     """
     return {
         "body": chunk.text,
+        "exact": chunk.text,
         "source": chunk.source,
         "path": chunk.path,
         "digest": bytes.fromhex(chunk.digest),
@@ -122,6 +135,11 @@ def make_schema() -> Schema:
         body=FrenchText(
             analyzer=french_analyzer(),
             stored=True,
+            phrase=True,
+            multitoken_query="phrase",
+        ),
+        exact=ExactText(
+            analyzer=exact_analyzer(),
             phrase=True,
             multitoken_query="phrase",
             spelling=True,

@@ -44,15 +44,14 @@ from whoosh.reading import CorruptIndexError, ReaderClosed
 from whoosh.support.levenshtein import distance
 
 from . import docmap, store
-from .analysis import french_analyzer, normalize, stem
+from . import explain as explain_mod
+from .analysis import FRENCH_STOP_WORDS, fold, french_analyzer, normalize, stem
 from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError, SearchdeskError
-from .highlight import match_spans
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
-from .schema import file_records, make_schema, stored_chunk
+from .query import WordQuery, phrase_labels, primary_term, quoted_to_exact, resolver
+from .schema import BODY, EXACT, file_records, make_schema, stored_chunk
 
-BODY = "body"
-SPELL = "spell_body"
 #: Boost of the optional phrase clause relative to the words alone.
 PHRASE_BOOST = 2.0
 #: At most this many other locations are listed for a collapsed hit.
@@ -203,7 +202,6 @@ class SearchIndex:
         self._dm_lock = threading.Lock()
         self._stamp = store.marker_stamp(index_dir)
         self._current = _Generation(*_open(index_dir))
-        self._analyzer = french_analyzer()
         # searchdesk's own schema, the index's (the marker vouches for the
         # version): ``ix.schema`` would read the TOC again, which a writer may
         # have removed since the index was opened.
@@ -391,6 +389,7 @@ class SearchIndex:
         budget.words = 0
         budget.postings.clear()
         q = self._parse(text, prefix_last, reader)
+        q = _with_phrase_boost(q.accept(resolver(reader)), reader)
         return q.accept(_expander(reader, budget))
 
     def _parse(self, text: str, prefix_last: bool, reader: Any = None) -> wq.Query:
@@ -409,26 +408,27 @@ class SearchIndex:
         if prefix_last and reader is not None:
             clean = _with_prefix(clean, lambda word: self._is_known(reader, word))
         clean, prefixes = self._protect_prefixes(clean)
+        clean = quoted_to_exact(clean)
         try:
             q = self._parser.parse(clean).normalize()
         except Exception as exc:  # whoosh's parser raises assorted errors
             raise QuerySyntaxError(f"cannot parse the query: {text!r}") from exc
-        return _with_phrase_boost(q.accept(_fix_multiterms(prefixes)))
+        return q.accept(_fix_multiterms(prefixes))
 
     def _protect_prefixes(self, text: str) -> tuple[str, dict[str, str]]:
         """Take ``word*`` out of the parser's hands: it would stem the prefix.
 
         Stemming a partial word is meaningless (``résea`` stems to ``res``,
         a prefix of hundreds of words). Each plain ``word*`` becomes a
-        placeholder number, replaced after parsing by a :class:`_BodyPrefix`
-        on the folded, unstemmed word.
+        placeholder number, replaced after parsing by a prefix of the
+        ``exact`` field: words as written (folded), never stems.
         """
         prefixes: dict[str, str] = {}
 
         def protect(m: re.Match[str]) -> str:
             if text[: m.start()].count('"') % 2:
                 return m.group(0)  # inside a phrase: Whoosh has no prefixes there
-            folded = [t.text for t in self._analyzer(m.group(2), no_morph=True)]
+            folded = _folded(m.group(2))
             if len(folded) != 1:
                 return m.group(0)
             if len(folded[0]) < MIN_PREFIX_CHARS:
@@ -444,11 +444,11 @@ class SearchIndex:
     def _is_known(self, reader: Any, word: str) -> bool:
         """Is ``word`` written as a whole word in some document (accents aside)?
 
-        Asked of the spelling words (unstemmed): ``fichie`` is not a word even
+        Asked of the ``exact`` words (unstemmed): ``fichie`` is not a word even
         if its stem happens to be one, so it is still completed as a prefix.
         """
-        folded = [t.text for t in self._analyzer(normalize(word), no_morph=True)]
-        return len(folded) == 1 and reader.doc_frequency(SPELL, folded[0]) > 0
+        folded = _folded(normalize(word))
+        return len(folded) == 1 and reader.doc_frequency(EXACT, folded[0]) > 0
 
     def _run(
         self,
@@ -493,7 +493,7 @@ class SearchIndex:
 
         hits: list[Hit] = []
         if total and limit > 0:
-            terms = _matched_terms(q, reader)
+            items = explain_mod.plan(q, phrase_labels(text))
             budget.check()
             if scored is not None:
                 best = _distinct(
@@ -504,6 +504,7 @@ class SearchIndex:
             for docnum, score in best:
                 budget.check()
                 chunk = _stored(reader, dm, docnum)
+                spans, why = explain_mod.explain(chunk.text, items)
                 hits.append(
                     Hit(
                         source=chunk.source,
@@ -513,9 +514,10 @@ class SearchIndex:
                         heading=chunk.heading,
                         text=chunk.text,
                         score=score,
-                        highlights=match_spans(chunk.text, terms, self._analyzer),
+                        highlights=spans,
                         also_in=_also_in(reader, dm, docnum),
                         page=chunk.page,
+                        why=why,
                     )
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
@@ -561,32 +563,41 @@ class SearchIndex:
     def _suggest(self, s: Any, text: str, skip_last: bool, budget: _Budget) -> str | None:
         """The query with unknown words replaced by the closest indexed words.
 
-        With ``skip_last`` (search as you type) the word being typed is left
-        alone while it is the beginning of some indexed word: it is matched as
-        a prefix, not misspelled. Finding the closest word costs up to ~0.1 s
+        Only words that are in no paragraph (neither as written nor by their
+        stem) are replaced, and never a word under ``NOT`` (« paix NOT trêve »
+        must not become « paix NOT très »), nor a quoted one. With
+        ``skip_last`` (search as you type) the word being typed is left alone
+        while it is the beginning of some indexed word: it is matched as a
+        prefix, not misspelled. Finding the closest word costs up to ~0.1 s
         on a large index: a query with more than :data:`MAX_SUGGESTED_WORDS`
         unknown words is not a typo, and gets no suggestion.
         """
         reader = s.reader()
-        if SPELL not in reader.indexed_field_names():
+        if EXACT not in reader.indexed_field_names():
             return None
         words_only = _FIELD_SYNTAX.sub(lambda m: " " * len(m.group()), text)
+        words_only = re.sub(r'"[^"]*"?', lambda m: " " * len(m.group()), words_only)
         matches = list(_WORD.finditer(words_only))
         if skip_last and matches and not words_only[matches[-1].end() :].strip():
-            folded = [t.text for t in self._analyzer(matches[-1].group(), no_morph=True)]
-            if folded and next(iter(reader.expand_prefix(SPELL, folded[0])), None) is not None:
+            folded = _folded(matches[-1].group())
+            if folded and next(iter(reader.expand_prefix(EXACT, folded[0])), None) is not None:
                 matches.pop()
         unknown: list[tuple[re.Match[str], str]] = []
+        negated = False
         for m in matches:
             word = m.group()
             if word in _OPERATORS:
+                negated = word in ("NOT", "ANDNOT")
                 continue
-            folded = [t.text for t in self._analyzer(word, no_morph=True)]
+            if negated or words_only[: m.start()].rstrip().endswith("-"):
+                negated = False
+                continue
+            folded = _folded(word)
             if len(folded) != 1 or len(folded[0]) < 3 or not folded[0].isalpha():
                 continue
             term = folded[0]
             after = words_only[m.end() : m.end() + 1]
-            if after in ("*", "~") or reader.doc_frequency(SPELL, term):
+            if after in ("*", "~") or reader.doc_frequency(EXACT, term):
                 continue
             if reader.doc_frequency(BODY, stem(term)):
                 continue
@@ -611,25 +622,31 @@ class SearchIndex:
         return out
 
     def _closest_word(self, reader: Any, term: str) -> str | None:
-        """The indexed word nearest to ``term``: fewest edits, then most frequent."""
+        """The indexed word nearest to ``term``: fewest edits, then most frequent.
+
+        Stop words are never proposed (they are not searched).
+        """
         for maxdist in (1, 2):
-            candidates = list(reader.terms_within(SPELL, term, maxdist=maxdist, prefix=1))
+            candidates = [
+                c
+                for c in reader.terms_within(EXACT, term, maxdist=maxdist, prefix=1)
+                if c not in FRENCH_STOP_WORDS
+            ]
             if candidates:
-                return max(candidates, key=lambda c: (reader.doc_frequency(BODY, stem(c)), c))
+                return max(candidates, key=lambda c: (reader.doc_frequency(EXACT, c), c))
         return None
 
     def _surface_form(self, s: Any, term: str) -> str:
         """How an indexed (folded) word is written in a document, accents included."""
         reader = s.reader()
-        stemmed = stem(term)
-        if not reader.doc_frequency(BODY, stemmed):
+        if not reader.doc_frequency(EXACT, term):
             return term
-        for n, docnum in enumerate(reader.postings(BODY, stemmed).all_ids()):
+        for n, docnum in enumerate(reader.postings(EXACT, term).all_ids()):
             if n >= 20:
                 break
             body = reader.stored_fields(docnum).get(BODY, "")
-            for t in self._analyzer(body, chars=True, no_morph=True):
-                if t.text == term:
+            for t in french_analyzer()(body, chars=True, mode="query", removestops=False):
+                if fold(t.text) == term:
                     return str(body[t.startchar : t.endchar]).lower()
         return term
 
@@ -655,11 +672,9 @@ class SearchIndex:
             q = self._compile(text, prefix_last, reader, budget)
             if isinstance(q, type(wq.NullQuery)):
                 return {}
-            terms = _matched_terms(q, reader)
+            items = explain_mod.plan(q, phrase_labels(text))
             results = s.search(_Budgeted(q, budget), limit=None, filter=wq.Term("path", path))
-            found = {
-                hit["pos"][1]: match_spans(hit["body"], terms, self._analyzer) for hit in results
-            }
+            found = {hit["pos"][1]: explain_mod.explain(hit["body"], items)[0] for hit in results}
             return dict(sorted(found.items()))
 
         return self._read(run)
@@ -801,14 +816,14 @@ def _with_prefix(text: str, is_known: Callable[[str], bool]) -> str:
     return text[: m.start(2)] + f"{word}*"
 
 
-def _with_phrase_boost(q: wq.Query) -> wq.Query:
+def _with_phrase_boost(q: wq.Query, reader: Any) -> wq.Query:
     """Score the words of a plain multi-word query also as a phrase (optional)."""
     if (
         isinstance(q, wq.And)
-        and all(isinstance(sub, wq.Term) and sub.fieldname == BODY for sub in q.subqueries)
+        and all(isinstance(sub, WordQuery) and sub.plan for sub in q.subqueries)
         and len(q.subqueries) > 1
     ):
-        words = [sub.text for sub in q.subqueries]
+        words = [primary_term(sub.plan.label, reader) for sub in q.subqueries if sub.plan]
         phrase = wq.Phrase(BODY, words, slop=1, boost=PHRASE_BOOST)
         return wq.AndMaybe(q, phrase)
     return q
@@ -848,21 +863,6 @@ def _distinct(
     return best
 
 
-def _matched_terms(q: wq.Query, reader: Any) -> frozenset[str]:
-    """Index terms of ``body`` that the query matches, prefixes expanded.
-
-    Leaves are asked one by one: whoosh's ``Query.existing_terms`` skips
-    leaves whose field differs from the first leaf's (``source:X word``).
-    """
-    found: set[str] = set()
-    for leaf in q.leaves():
-        if leaf.field() != BODY:
-            continue
-        for _field, t in leaf.existing_terms(reader, phrases=True, expand=True):
-            found.add(t.decode("utf-8") if isinstance(t, bytes) else t)
-    return frozenset(found)
-
-
 def _within(candidates: Iterable[tuple[bytes, str]], text: str, maxdist: int) -> Iterator[bytes]:
     """The candidate terms within ``maxdist`` edits of ``text``.
 
@@ -875,36 +875,25 @@ def _within(candidates: Iterable[tuple[bytes, str]], text: str, maxdist: int) ->
             yield btext
 
 
-class _BodyPrefix(wq.Prefix):
-    """A prefix of whole words, matched against stemmed terms.
-
-    ``utilisat*`` must find « utilisateur », whose term is ``utilis``: the
-    folded, unstemmed prefix is expanded over the spelling words (whole
-    words) and each word is mapped to its stem.
-    """
-
-    def _btexts(self, ixreader: Any) -> Iterable[bytes]:
-        found = set(ixreader.expand_prefix(self.fieldname, self.text))
-        for word in ixreader.expand_prefix(SPELL, self.text):
-            term = stem(word.decode("utf-8")).encode("utf-8")
-            if (self.fieldname, term) in ixreader:
-                found.add(term)
-        return sorted(found)
-
-
 def _fix_multiterms(prefixes: dict[str, str]) -> Callable[[wq.Query], wq.Query]:
-    """Swap Whoosh's prefix queries on ``body`` for stem-aware ones."""
+    """Prefixes match words as written (``exact``), never stems."""
 
     def fix(q: wq.Query) -> wq.Query:
-        if isinstance(q, wq.Term) and q.fieldname == BODY and q.text in prefixes:
-            return _BodyPrefix(BODY, prefixes[q.text], boost=q.boost)
+        if type(q) is wq.Term and q.fieldname == BODY and q.text in prefixes:
+            return wq.Prefix(EXACT, prefixes[q.text], boost=q.boost)
         if type(q) is wq.Prefix and q.fieldname == BODY:
-            if len(q.text) < MIN_PREFIX_CHARS:
+            text = fold(q.text)
+            if len(text) < MIN_PREFIX_CHARS:
                 raise QuerySyntaxError(f"prefix too short: {q.text}* (at least 2 letters)")
-            return _BodyPrefix(BODY, q.text, boost=q.boost)
+            return wq.Prefix(EXACT, text, boost=q.boost)
         return q
 
     return fix
+
+
+def _folded(word: str) -> list[str]:
+    """The folded, unstemmed words of one query word (stop words kept)."""
+    return [fold(t.text) for t in french_analyzer()(word, mode="query", removestops=False)]
 
 
 # -- bounded expansion and matching -------------------------------------------
@@ -1008,8 +997,9 @@ def _expander(reader: Any, budget: _Budget) -> Callable[[wq.Query], wq.Query]:
 def _label(q: wq.Query) -> str:
     """A pattern as the user wrote it, short enough for a one-line message."""
     text = str(q)
-    if text.startswith(f"{BODY}:"):
-        text = text[len(BODY) + 1 :]
+    for name in (BODY, EXACT):
+        if text.startswith(f"{name}:"):
+            text = text[len(name) + 1 :]
     text = _CONTROL.sub(" ", text.replace("\n", " "))
     return text if len(text) <= 40 else text[:39] + "…"
 

@@ -17,8 +17,8 @@ from searchdesk.searcher import SearchIndex
     [
         ("l’article 5 de l’OTAN", ["articl", "5", "otan"]),
         ("l'article 5", ["articl", "5"]),
-        ("Les négociations de paix", ["negoci", "paix"]),
-        ("negociations", ["negoci"]),
+        ("Les négociations de paix", ["negociation", "paix"]),
+        ("negociations", ["negociation"]),
         ("Les États-Unis", ["etat", "unis"]),
         ("Etats Unis", ["etat", "unis"]),
         ("jusqu’à lorsqu’il puisqu’elle quoiqu’on", []),
@@ -26,13 +26,15 @@ from searchdesk.searcher import SearchIndex
         ("aujourd'hui", ["aujourdhui"]),
         ("lʼUkraine d‘Ukraine", ["ukrain", "ukrain"]),
         ("un budget de 9,2 milliards", ["budget", "9,2", "milliard"]),
-        ("la mise en œuvre", ["mis", "oeuvr"]),
+        ("la mise en œuvre", ["mise", "oeuvr"]),
         ("Bùi Đức", ["bui", "duc"]),
         ("Kyïv Kyiv", ["kyiv", "kyiv"]),
-        ("utilisée utiliser", ["utilis", "utilis"]),
-        ("appelée appelle", ["appel", "appel"]),
+        ("utilisée utilisées utilisé", ["utilise"] * 3),  # participles kept
+        ("utilise utilisent utiliser utilisez", ["utilis"] * 4),  # a verb's endings
+        ("utilisateur utilisation", ["utilisateur", "utilisation"]),  # no derivation
+        ("appelle appeler", ["appel", "appel"]),
         ("sûr sur", ["sur"]),  # stop before fold: « sur » is a stop word, « sûr » is not
-        ("dès des", ["de"]),
+        ("dès des", ["des"]),
         ("des avions un an", ["avion", "an"]),  # not whoosh's fr list, not English stops
         ("le la les à a", []),
         ("Київ", ["київ"]),  # Cyrillic is not transliterated
@@ -45,12 +47,16 @@ def test_terms(text: str, expected: list[str]) -> None:
 
 def test_nfd_text_is_normalised() -> None:
     nfd = "e\u0301lection"
-    assert terms(nfd) == terms("élection") == ["elect"]
+    assert terms(nfd) == terms("élection") == ["election"]
 
 
 def test_offsets_mark_original_characters() -> None:
     text = "Selon l’article 5, les États-Unis et l'Œuvre"
-    tokens = [(t.text, text[t.startchar : t.endchar]) for t in french_analyzer()(text, chars=True)]
+    tokens = [
+        (t.text, text[t.startchar : t.endchar])
+        for t in french_analyzer()(text, chars=True, mode="index")
+        if t.text.isascii()  # leave out the accented twins
+    ]
     assert tokens == [
         ("selon", "Selon"),
         ("articl", "article"),
@@ -98,8 +104,10 @@ FRENCH_EXAMPLES = [
     ("retraite", "le retrait des troupes américaines", False),
     # Our own, beyond FRENCH.md.
     ("utilisee", "La méthode utilisée par le groupe.", True),
-    ("appelee", "On appelle cela une trêve.", True),
-    ("negocier", "La négociation a échoué.", True),
+    ("appelee", "Une trêve appelée « pause ».", True),
+    ("appelee", "On appelle cela une trêve.", False),  # participle ≠ verb form
+    ("negocier", "La négociation a échoué.", False),  # no derivation across parts of speech
+    ("negocier", "Ils veulent négocier.", True),
     ("ete", "Un été de négociations.", True),
     ("reelection", "en cas de réélection de Donald Trump", True),
     ("aujourd'hui", "Aujourd’hui encore, rien n’est décidé.", True),

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...models import Chunk, Hit
+from ...render import render_why
 from ..display import context, highlighted, location, title
 
 
@@ -35,6 +36,8 @@ class PreviewPane(VerticalScroll):
         if before is not None and not (before.is_heading and before.text == hit.heading):
             parts.append(context(before, before=True))  # the heading is already shown
         parts.append(highlighted(hit.text, hit.highlights))
+        if hit.why:
+            parts.append(Content(render_why(hit)).stylize("dim"))
         if after is not None:
             parts.append(context(after, before=False))
         if hit.also_in:

@@ -1,0 +1,177 @@
+"""Why a paragraph matched: one match plan per query, read against each hit.
+
+:func:`plan` walks the compiled query once (leaving out what ``NOT``
+excludes) and lists its items: bare words (:class:`~searchdesk.query.WordPlan`),
+phrases, and expanded patterns (prefixes, fuzzy words). :func:`explain` runs
+the analyzer over one paragraph and says, for each item, where and how it
+matched: the highlights and ``Hit.why`` come from the same pass, so they
+never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from .analysis import fold, french_analyzer
+from .models import Match, Span
+from .query import WordPhrase, WordPlan, WordQuery, walk
+from .schema import EXACT
+
+#: Best first: when an item matches several ways, ``why`` names the best.
+_RANK = {"phrase": 0, "exact": 1, "prefix": 2, "fuzzy": 3, "stem": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    pos: int
+    exact: str
+    stems: tuple[str, ...]
+    """Folded stem, then the accented one if the word has accents (empty: a stop word)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseItem:
+    label: str
+    field: str
+    seq: tuple[str, ...]
+    """Exact forms (``exact``) or stems (``body``), one per word."""
+    words: tuple[str, ...]
+    """The words as typed (folded), to tell an exact run from a stemmed one."""
+
+
+@dataclass(frozen=True, slots=True)
+class PatternItem:
+    label: str
+    words: frozenset[str]
+    how: str
+
+
+Item = WordPlan | PhraseItem | PatternItem
+
+
+def plan(q: wq.Query, labels: dict[tuple[str, ...], str] | None = None) -> list[Item]:
+    """The items of a compiled query, in query order, without what NOT excludes."""
+    labels = labels or {}
+    items: list[Item] = []
+    for node in walk(q):
+        if isinstance(node, WordQuery) and node.plan is not None:
+            items.append(node.plan)
+        elif isinstance(node, WordPhrase):
+            words = tuple(node.query_words)
+            label = labels.get(words, " ".join(words))
+            items.append(PhraseItem(label, "body", tuple(node.words), tuple(map(fold, words))))
+        elif type(node) is wq.Phrase and node.fieldname == EXACT:
+            words = tuple(str(w) for w in node.words)
+            items.append(PhraseItem(" ".join(words), EXACT, words, words))
+        elif type(node) is wq.Term and node.fieldname == EXACT and not _is_bonus(q, node):
+            items.append(PhraseItem(str(node.text), EXACT, (str(node.text),), (str(node.text),)))
+        elif type(node).__name__ == "_Expanded" and getattr(node, "fieldname", None) == EXACT:
+            label = str(node.text)
+            how = "fuzzy" if "~" in label else "prefix"
+            expanded = frozenset(w.decode("utf-8") for w in node.words)
+            items.append(PatternItem(label, expanded, how))
+    return items
+
+
+def _is_bonus(root: wq.Query, term: wq.Query) -> bool:
+    """Is this ``exact`` term the ranking bonus of a bare word (not a quoted word)?"""
+    for node in walk(root):
+        if isinstance(node, wq.ConstantScoreQuery) and node.child is term:
+            return True
+    return False
+
+
+def _tokens(text: str) -> list[_Token]:
+    # Whoosh reuses one token object: read each as it comes.
+    grouped: dict[tuple[int, int, int], tuple[str, list[str]]] = {}
+    for t in french_analyzer()(text, positions=True, chars=True, mode="index", removestops=False):
+        key = (t.place, t.startchar, t.endchar)
+        entry = grouped.setdefault(key, (t.exact, []))
+        if not t.stopped:
+            entry[1].append(t.text)
+    return [
+        _Token(start, end, pos, exact, tuple(stems))
+        for (pos, start, end), (exact, stems) in grouped.items()
+    ]
+
+
+def _word_how(item: WordPlan, tok: _Token) -> str | None:
+    if not tok.stems:
+        return None
+    if item.accented is not None:
+        hit = item.accented in tok.stems[1:] or (
+            item.folded is not None and len(tok.stems) == 1 and tok.stems[0] == item.folded
+        )
+    else:
+        hit = tok.stems[0] in item.terms
+    if not hit:
+        return None
+    return "exact" if tok.exact == item.exact else "stem"
+
+
+def _phrase_runs(item: PhraseItem, tokens: list[_Token]) -> Iterable[tuple[int, int, str]]:
+    if item.field == EXACT:
+        at: dict[int, list[_Token]] = defaultdict(list)
+        for tok in tokens:
+            at[tok.pos].append(tok)
+        for tok in tokens:
+            if tok.exact != item.seq[0]:
+                continue
+            end = tok.end
+            for i, form in enumerate(item.seq[1:], 1):
+                nxt = [t for t in at.get(tok.pos + i, []) if t.exact == form]
+                if not nxt:
+                    break
+                end = nxt[0].end
+            else:
+                yield tok.start, end, "phrase" if len(item.seq) > 1 else "exact"
+        return
+    words = [t for t in tokens if t.stems]
+    n = len(item.seq)
+    for i in range(len(words) - n + 1):
+        run = words[i : i + n]
+        if all(term in tok.stems for term, tok in zip(item.seq, run, strict=True)):
+            exact = all(tok.exact == w for tok, w in zip(run, item.words, strict=True))
+            yield run[0].start, run[-1].end, "exact" if exact else "stem"
+
+
+def explain(text: str, items: list[Item]) -> tuple[tuple[Span, ...], tuple[Match, ...]]:
+    """Highlights (merged, sorted) and one :class:`Match` per matched item."""
+    if not items:
+        return (), ()
+    tokens = _tokens(text)
+    spans: list[Span] = []
+    why: list[Match] = []
+    for item in items:
+        found: list[tuple[int, int, str]] = []
+        if isinstance(item, WordPlan):
+            for tok in tokens:
+                how = _word_how(item, tok)
+                if how is not None:
+                    found.append((tok.start, tok.end, how))
+        elif isinstance(item, PhraseItem):
+            found.extend(_phrase_runs(item, tokens))
+        else:
+            found.extend((t.start, t.end, item.how) for t in tokens if t.exact in item.words)
+        if not found:
+            continue
+        spans.extend((a, b) for a, b, _how in found)
+        start, end, how = min(found, key=lambda f: (_RANK[f[2]], f[0]))
+        why.append(Match(item.label, text[start:end], how))
+    return _merge(spans), tuple(why)
+
+
+def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for start, end in sorted(set(spans)):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
