@@ -26,7 +26,7 @@ import threading
 import time
 import zlib
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +56,8 @@ from .schema import BODY, EXACT, file_records, make_schema, stored_chunk
 PHRASE_BOOST = 2.0
 #: At most this many other locations are listed for a collapsed hit.
 MAX_ALSO_IN = 50
+#: Scores this close (relative) are equal: ties are broken by place, not docnum.
+SCORE_TIE = 1e-9
 #: One wildcard, prefix, fuzzy word or range may match at most this many
 #: index words; beyond, the query is refused as too broad (never truncated).
 #: ``re*``, the broadest two-letter prefix of man-fr, matches 838.
@@ -496,11 +498,9 @@ class SearchIndex:
             items = explain_mod.plan(q, phrase_labels(text))
             budget.check()
             if scored is not None:
-                best = _distinct(
-                    scored, limit, digests, src_ids, {ids[n] for n in sources if n in ids}
-                )
+                best = _distinct(scored, limit, reader, dm, {ids[n] for n in sources if n in ids})
             else:
-                best = self._top_distinct(s, bounded, limit, sources, digests)
+                best = self._top_distinct(s, bounded, limit, sources, dm)
             for docnum, score in best:
                 budget.check()
                 chunk = _stored(reader, dm, docnum)
@@ -523,13 +523,16 @@ class SearchIndex:
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
 
     def _top_distinct(
-        self, s: Any, q: wq.Query, limit: int, sources: tuple[str, ...], digests: array[int]
+        self, s: Any, q: wq.Query, limit: int, sources: tuple[str, ...], dm: DocMap
     ) -> list[tuple[int, float]]:
         """The ``limit`` best documents with distinct digests (collapsing repeats).
 
         Whoosh's own ``collapse=`` reads a column per matching document;
         asking for a few more than ``limit`` top documents and dropping
-        repeats here (digests from the docmap) is cheaper.
+        repeats here (digests from the docmap) is cheaper. Whoosh breaks ties
+        by document number, so when the last hit ties with the last document
+        asked for, others of that score may be left out: then every match is
+        taken, for hits that do not depend on how the index was built.
         """
         flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
         # optimize=False: Whoosh's block-quality skipping costs more than it
@@ -541,9 +544,11 @@ class SearchIndex:
         while True:
             results = s.search(q, limit=wanted, filter=flt, optimize=False)
             scored = [(docnum, float(score or 0.0)) for docnum, score in results.items()]
-            best = _distinct(scored, limit, digests, source_ids=array("I"), wanted_sources=set())
-            if len(best) == limit or wanted is None or results.scored_length() < wanted:
-                return best
+            best = _distinct(scored, limit, s.reader(), dm, wanted_sources=set())
+            if wanted is None or results.scored_length() < wanted:
+                return best  # every match was seen
+            if len(best) == limit and not _tied(best[-1][1], scored[-1][1]):
+                return best  # every match scoring at least as high as the last hit was seen
             wanted = None
 
     def _docmap(self, s: Any, marker: store.Marker) -> DocMap:
@@ -843,24 +848,71 @@ def _costly(q: wq.Query) -> bool:
 def _distinct(
     scored: list[tuple[int, float]],
     limit: int,
-    digests: array[int],
-    source_ids: array[int],
+    reader: Any,
+    dm: DocMap,
     wanted_sources: set[int],
 ) -> list[tuple[int, float]]:
-    """The first ``limit`` scored documents with distinct digests, in the sources."""
+    """The first ``limit`` scored documents with distinct digests, in the sources.
+
+    ``scored`` is in decreasing score order. Document numbers follow the
+    segments, which depend on how the index was built (worker processes,
+    file order, merges), so they decide nothing: documents of equal score
+    (:func:`_tied`) are ranked by place (source, line), and a repeated
+    paragraph is represented by its first place among ``scored``.
+    """
     seen: set[int] = set()
     best: list[tuple[int, float]] = []
-    for docnum, score in scored:
-        if wanted_sources and source_ids[docnum] not in wanted_sources:
-            continue
-        digest = digests[docnum]
-        if digest in seen:
-            continue
-        seen.add(digest)
-        best.append((docnum, float(score or 0.0)))
-        if len(best) == limit:
-            break
+    start = 0
+    while start < len(scored) and len(best) < limit:
+        groups: dict[int, list[int]] = {}
+        end = start
+        while end < len(scored) and (end == start or _tied(scored[end - 1][1], scored[end][1])):
+            docnum = scored[end][0]
+            end += 1
+            if wanted_sources and dm.source_ids[docnum] not in wanted_sources:
+                continue
+            digest = dm.digests[docnum]
+            if digest not in seen:
+                groups.setdefault(digest, []).append(docnum)
+        seen.update(groups)
+        firsts = [_first_places(group, reader, dm, 1)[0] for group in groups.values()]
+        scores = dict(scored[start:end])
+        start = end
+        for docnum in _first_places(firsts, reader, dm, limit - len(best)):
+            best.append((docnum, float(scores[docnum] or 0.0)))
     return best
+
+
+def _tied(a: float, b: float) -> bool:
+    """Equal scores, but for rounding: Whoosh orders the sub-matchers of an AND
+    by their size in each segment, so the same paragraph may score a few ulps
+    apart in two segments (and so in two builds)."""
+    return abs(a - b) <= SCORE_TIE * max(abs(a), abs(b), 1.0)
+
+
+def _first_places(docnums: Sequence[int], reader: Any, dm: DocMap, count: int) -> list[int]:
+    """The ``count`` first of ``docnums`` by place (source, path, line, ordinal), in order.
+
+    The docmap orders files; stored lines are read only to order documents
+    of one file.
+    """
+    by_file = sorted(docnums, key=lambda d: dm.files[dm.file_ids[d]])
+    if len(by_file) > count:
+        end = count
+        boundary = dm.files[dm.file_ids[by_file[end - 1]]]
+        while end < len(by_file) and dm.files[dm.file_ids[by_file[end]]] == boundary:
+            end += 1
+        by_file = by_file[:end]
+    per_file = Counter(dm.file_ids[d] for d in by_file)
+
+    def place(d: int) -> tuple[str, str, int, int]:
+        source, path = dm.files[dm.file_ids[d]]
+        if per_file[dm.file_ids[d]] == 1:
+            return source, path, 0, 0
+        pos = reader.stored_fields(d)["pos"]
+        return source, path, pos[0], pos[1]
+
+    return sorted(by_file, key=place)[:count]
 
 
 def _within(candidates: Iterable[tuple[bytes, str]], text: str, maxdist: int) -> Iterator[bytes]:
@@ -1185,17 +1237,14 @@ def _stored(reader: Any, dm: DocMap, docnum: int) -> Chunk:
 
 
 def _also_in(reader: Any, dm: DocMap, docnum: int) -> tuple[Location, ...]:
-    """The other places of a repeated paragraph (at most :data:`MAX_ALSO_IN`)."""
+    """The other places of a repeated paragraph: the first :data:`MAX_ALSO_IN` by place."""
+    others = [other for other in dm.copies(dm.digests[docnum]) if other != docnum]
     locations: list[Location] = []
-    for other in dm.copies(dm.digests[docnum]):
-        if other == docnum:
-            continue
+    for other in _first_places(others, reader, dm, MAX_ALSO_IN):
         source, path = dm.files[dm.file_ids[other]]
         pos = reader.stored_fields(other)["pos"]
         locations.append(Location(source, path, pos[0], pos[4]))
-        if len(locations) >= MAX_ALSO_IN:
-            break
-    return tuple(sorted(locations, key=lambda loc: (loc.source, loc.line)))
+    return tuple(locations)
 
 
 def _ms(started: float) -> float:
