@@ -869,8 +869,9 @@ def _distinct(
         while end < len(scored) and (end == start or _tied(scored[end - 1][1], scored[end][1])):
             docnum = scored[end][0]
             end += 1
-            if wanted_sources and dm.source_ids[docnum] not in wanted_sources:
-                continue
+            sid = dm.source_ids[docnum]
+            if sid == NO_SOURCE or (wanted_sources and sid not in wanted_sources):
+                continue  # a file record (``NOT x`` matches them too), or another source
             digest = dm.digests[docnum]
             if digest not in seen:
                 groups.setdefault(digest, []).append(docnum)

@@ -116,3 +116,11 @@ def test_random_queries_never_crash(seeds_index: Path, query: str, prefix_last: 
         for hit in result.hits:
             for start, end in hit.highlights:
                 assert 0 <= start < end <= len(hit.text)
+
+
+@pytest.mark.parametrize("query", ["NOT 0", "NOT zzzz", "-paix"])
+def test_a_pure_negation_gives_paragraphs_only(ix: SearchIndex, query: str) -> None:
+    """Whoosh's NOT matches every document, file records included: never a hit."""
+    result = ix.search(query, limit=200)
+    assert result.total == len(result.hits) > 0
+    assert all(hit.source.startswith("seeds/") and hit.text for hit in result.hits)
