@@ -407,6 +407,90 @@ class FrenchStemFilter(Filter):
                 yield twin
 
 
+#: The tokenizer's expression, for the indexing fast path (what
+#: ``RegexTokenizer`` compiles: ``re.UNICODE`` is the default for ``str``).
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+#: One word as the tokenizer matched it → what it gives the two fields:
+#: ``body`` terms (folded stem, accented twin, then its parts'; none for a
+#: stop word) and ``exact`` terms (the word folded, then its parts').
+WordTerms = tuple[tuple[str, ...], tuple[str, ...]]
+_WORDS: dict[str, WordTerms] = {}
+#: Distinct words remembered by :func:`index_terms` (cleared when full).
+WORDS_SIZE = 200_000
+
+
+def word_terms(raw: str) -> WordTerms:
+    """What one token of the tokenizer gives ``body`` and ``exact`` when indexing.
+
+    The filter chain of :func:`french_analyzer` for one token, in its order:
+    elision, parts, lowercase, stop list, stems and folding. A dotted name's
+    parts follow the name; an ``exact`` term equal to the one before it is
+    dropped (an accented twin, a repeated part: one word of ``exact`` each).
+    """
+    text = raw
+    cut = -1 if text.isalnum() and "ʼ" not in text else _first_apostrophe(text)
+    if cut >= 0:
+        if text[:cut].lower() in ELIDED and cut + 1 < len(text):
+            text = text[cut + 1 :]
+        for a in APOSTROPHES:
+            text = text.replace(a, "")
+    words = [text]
+    if ("." in text or "/" in text) and not text[:1].isdigit():
+        words.extend(part for part, _ in _parts(text))
+    stems: list[str] = []
+    exact: list[str] = []
+    for word in words:
+        word = word.lower()
+        folded = fold(word)
+        if not exact or exact[-1] != folded:
+            exact.append(folded)
+        if word and word not in FRENCH_STOP_WORDS:
+            stems.extend(stem_terms(word))
+    return tuple(stems), tuple(exact)
+
+
+def index_terms(value: str) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """``body`` and ``exact`` term positions of a text, as indexed.
+
+    The same terms and positions as one pass of :func:`french_analyzer`
+    (``mode="index"``, stop words kept for ``exact``) read by
+    ``schema.FrenchText``, without Token objects or a chain of generators:
+    each distinct word is analysed once (:func:`word_terms`) and remembered.
+    ``body`` positions count the words that are not stop words; ``exact``
+    positions count every word; a dotted name's parts share its position.
+    """
+    body: dict[str, list[int]] = {}
+    exact: dict[str, list[int]] = {}
+    known = _WORDS
+    place = -1
+    pos = -1
+    for raw in _TOKEN_RE.findall(value):
+        found = known.get(raw)
+        if found is None:
+            found = word_terms(raw)
+            if len(known) >= WORDS_SIZE:
+                known.clear()
+            known[raw] = found
+        stems, words = found
+        place += 1
+        if stems:
+            pos += 1
+            for term in stems:
+                poses = body.get(term)
+                if poses is None:
+                    body[term] = [pos]
+                else:
+                    poses.append(pos)
+        for term in words:
+            poses = exact.get(term)
+            if poses is None:
+                exact[term] = [place]
+            else:
+                poses.append(place)
+    return body, exact
+
+
 def _tokens() -> CompositeAnalyzer:
     return RegexTokenizer(TOKEN_PATTERN) | ElisionFilter() | PartsFilter() | LowercaseFilter()
 

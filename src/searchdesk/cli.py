@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[index_opt],
         help="search the index and print ranked paragraphs",
         description='Search the index. Words are ANDed; use "phrases", OR, NOT,'
-        " parentheses, prefix*, fuzzy~ and source:NAME.",
+        " parentheses, prefix*, fuzzy~ and source:NAME. When no paragraph holds every"
+        " word, the paragraphs holding the most of them are shown (a note on stderr says"
+        " so), unless --all.",
     )
     p.add_argument("query", help="the query")
     p.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits to show (10)")
@@ -122,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         metavar="N",
         help="after the hits, list the N sources with the most hits (10; 0: none)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_words",
+        help="every word must be in the paragraph: when no paragraph holds them all, show"
+        " nothing (exit 1) rather than the paragraphs holding the most of them",
     )
     p.add_argument(
         "--why",
@@ -342,10 +351,15 @@ def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
         resolver = SourceResolver(ix.marker.roots, [i.source for i in infos])
         sources = [resolver.resolve(name) for name in args.source]
         text = resolver.rewrite_query(args.query)
-        result = ix.search(text, limit=args.limit, sources=sources)
+        result = ix.search(text, limit=args.limit, sources=sources, all_words=args.all_words)
         if text != args.query:
             result = dataclasses.replace(result, query=args.query)
         code = ExitCode.OK if result.total else ExitCode.NO_HITS
+        if result.matched_words is not None and not args.json:
+            sys.stderr.write(
+                "searchdesk: no paragraph holds every word; showing those with the most"
+                f" ({result.matched_words} of {result.of_words})\n"
+            )
         if args.json:
             print(render_json(result))
         elif args.jsonl:

@@ -18,7 +18,7 @@ from whoosh import query as wq
 
 from .analysis import fold, french_analyzer
 from .models import Match, Span
-from .query import WordPhrase, WordPlan, WordQuery, walk
+from .query import ExactBonus, WordPhrase, WordPlan, WordQuery, walk
 from .schema import EXACT
 
 #: Best first: when an item matches several ways, ``why`` names the best.
@@ -82,7 +82,7 @@ def plan(q: wq.Query, labels: dict[tuple[str, ...], str] | None = None) -> list[
 def _is_bonus(root: wq.Query, term: wq.Query) -> bool:
     """Is this ``exact`` term the ranking bonus of a bare word (not a quoted word)?"""
     for node in walk(root):
-        if isinstance(node, wq.ConstantScoreQuery) and node.child is term:
+        if isinstance(node, (wq.ConstantScoreQuery, ExactBonus)) and node.child is term:
             return True
     return False
 

@@ -142,6 +142,17 @@ class SearchResult:
     elapsed_ms: float = 0.0
     sources: tuple[str, ...] = ()
     """The source filters applied."""
+    matched_words: int | None = None
+    """Set when no paragraph holds every word of the query: the hits (and
+    ``total``, ``facets``) are the paragraphs holding the most of them, this
+    many of :attr:`of_words`. None when the hits hold every word."""
+    of_words: int | None = None
+    """The number of words of the query, when :attr:`matched_words` is set."""
+
+    @property
+    def partial(self) -> bool:
+        """True when the hits hold only some of the query's words."""
+        return self.matched_words is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +161,11 @@ class SearchResult:
             "hits": [h.to_dict() for h in self.hits],
             "facets": {"source": dict(self.facets)},
             "suggestion": self.suggestion,
+            "partial": (
+                {"matched_words": self.matched_words, "of_words": self.of_words}
+                if self.matched_words is not None
+                else None
+            ),
         }
 
 

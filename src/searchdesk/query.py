@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from whoosh import query as wq
+from whoosh import scoring
+from whoosh.query.wrappers import WrappingQuery
 
 from .analysis import (
     FRENCH_STOP_WORDS,
@@ -38,7 +40,69 @@ from .schema import BODY, EXACT
 
 #: Score added to a paragraph for each query word it holds exactly (accents
 #: aside): more than any BM25F score of a stem alone, so exact forms rank first.
+#: Scaled by the word's weight in the chunk, at most 1: a heading chunk's words
+#: weigh less (:data:`~searchdesk.schema.HEADING_CHUNK_WEIGHT`), so a bare
+#: heading ranks below the paragraphs that hold the same words as typed.
 EXACT_BONUS = 100.0
+
+
+class _BonusScorer(scoring.BaseScorer):
+    """``bonus`` times the posting's weight, at most ``bonus``."""
+
+    def __init__(self, bonus: float) -> None:
+        self.bonus = bonus
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def score(self, matcher: Any) -> float:
+        return self.bonus * min(float(matcher.weight()), 1.0)
+
+    def max_quality(self) -> float:
+        return self.bonus
+
+    def block_quality(self, matcher: Any) -> float:
+        return self.bonus * min(float(matcher.block_max_weight()), 1.0)
+
+
+class _BonusWeighting(scoring.WeightingModel):
+    def __init__(self, bonus: float) -> None:
+        self.bonus = bonus
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> _BonusScorer:
+        return _BonusScorer(self.bonus)
+
+
+class ExactBonus(WrappingQuery):
+    """The ranking bonus of a bare word held as typed: :data:`EXACT_BONUS` × its weight.
+
+    Like Whoosh's ``ConstantScoreQuery`` but read from the postings' weights
+    (and without reading every posting into a list first).
+    """
+
+    def __init__(self, child: wq.Query, bonus: float = EXACT_BONUS) -> None:
+        super().__init__(child)
+        self.bonus = bonus
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is ExactBonus and self.child == other.child and self.bonus == other.bonus
+
+    def __hash__(self) -> int:
+        return hash((self.child, self.bonus))
+
+    def __repr__(self) -> str:
+        return f"ExactBonus({self.child!r}, {self.bonus:g})"
+
+    def _rewrap(self, child: wq.Query) -> ExactBonus:
+        return ExactBonus(child, self.bonus)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        if context is None:
+            context = searcher.context()
+        if context.weighting is not None:
+            context = context.set(weighting=_BonusWeighting(self.bonus))
+        return self.child.matcher(searcher, context)
+
 
 #: A quoted phrase not introduced by a field name (``source:"a b"`` stays).
 _QUOTED = re.compile(r'(?<![\w:])"([^"]*)"')
@@ -154,7 +218,7 @@ def word_query(word: str, reader: Any) -> WordQuery:
             else:
                 stems = wq.Term(BODY, folded)
             plan = WordPlan(word, exact, frozenset(), accented, None if others else folded)
-    bonus = wq.ConstantScoreQuery(wq.Term(EXACT, exact), EXACT_BONUS)
+    bonus = ExactBonus(wq.Term(EXACT, exact))
     return WordQuery(stems, bonus, plan)
 
 

@@ -9,14 +9,17 @@ match chunks, since file records have neither field.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
+from itertools import pairwise
+from pickle import dumps
 from typing import Any
 
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
-from .analysis import exact_analyzer, french_analyzer
+from .analysis import exact_analyzer, french_analyzer, index_terms
 from .models import Chunk
 
 #: Distinct paragraph texts whose analysis is remembered while indexing.
@@ -28,38 +31,50 @@ Posting = tuple[bytes, int, float, bytes]
 #: Field names.
 BODY = "body"
 EXACT = "exact"
+#: The stems of the heading a paragraph is under (not of heading chunks):
+#: searched, with a small weight, to lift the paragraphs of a section whose
+#: heading holds the query's words (:data:`searchdesk.searcher.HEADING_LIFT`).
+HEADING = "heading"
+
+#: Weight of a heading chunk's words (``body``, ``exact``) relative to a
+#: paragraph's: a bare heading or title ranks below the paragraphs that
+#: discuss its words (the ranking bonus of exact forms is not weighted).
+HEADING_CHUNK_WEIGHT = 0.5
 
 #: paragraph text → (body positions, exact positions), shared by both fields
 #: of one process: the paragraph is tokenised once for the two.
-_ANALYZER = french_analyzer()
 _MEMO: dict[str, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+#: A position list of one position (most terms of a paragraph) → its encoding.
+_ONE_POSITION = [pack_uint(1) + dumps([pos], 2) for pos in range(4096)]
 
 
 def _analyse(value: str) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-    """Both fields' term positions from one pass of the ``body`` analyzer.
+    """Both fields' term positions from one pass over the paragraph.
 
-    Stop words are kept (marked ``stopped``) for ``exact``; each token
-    carries its folded, unstemmed form in ``exact``. The accented twin of a
-    stem and the parts of a dotted name share their token's position, and
-    are one word of ``exact`` each.
+    :func:`searchdesk.analysis.index_terms` gives what one pass of the
+    ``body`` analyzer gives, stop words kept for ``exact`` (the equivalence
+    is tested in ``tests/unit/test_analysis_fastpath.py``). The accented twin
+    of a stem and the parts of a dotted name share their word's position,
+    and are one word of ``exact`` each.
     """
     entry = _MEMO.get(value)
     if entry is not None:
         return entry
-    body: dict[str, list[int]] = defaultdict(list)
-    exact: dict[str, list[int]] = defaultdict(list)
-    last: tuple[int, str] | None = None
-    for t in _ANALYZER(value, positions=True, mode="index", removestops=False):
-        if not t.stopped:
-            body[t.text].append(t.pos)
-        key = (t.place, t.exact)
-        if key != last:  # an accented twin repeats its token's exact form
-            exact[t.exact].append(t.place)
-            last = key
+    entry = index_terms(value)
     if len(_MEMO) >= MEMO_SIZE:
         _MEMO.clear()
-    entry = _MEMO[value] = (body, exact)
+    _MEMO[value] = entry
     return entry
+
+
+def encode_positions(poses: list[int]) -> bytes:
+    """What ``whoosh.formats.Positions.encode`` gives: a count, then the
+    pickled (protocol 2) list of deltas."""
+    if len(poses) == 1 and poses[0] < len(_ONE_POSITION):
+        return _ONE_POSITION[poses[0]]
+    deltas = [poses[0]]
+    deltas.extend([b - a for a, b in pairwise(poses)])
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
 class FrenchText(TEXT):
@@ -75,9 +90,22 @@ class FrenchText(TEXT):
     def index(self, value: Any, **kwargs: Any) -> Iterator[Posting]:
         positions = _analyse(value)[self.which]
         boost = self.format.field_boost
+        if type(self.format) is not Positions:
+            encode = self.format.encode
+            return iter(
+                [
+                    (term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses))
+                    for term, poses in positions.items()
+                ]
+            )
+        # Most terms are once in a paragraph: their encoding is looked up.
+        one = _ONE_POSITION
+        many = len(one)
         return iter(
             [
-                (term.encode("utf-8"), len(poses), len(poses) * boost, self.format.encode(poses))
+                (term.encode("utf-8"), 1, boost, one[poses[0]])
+                if len(poses) == 1 and poses[0] < many
+                else (term.encode("utf-8"), len(poses), len(poses) * boost, encode_positions(poses))
                 for term, poses in positions.items()
             ]
         )
@@ -94,8 +122,24 @@ class ExactText(FrenchText):
     which = 1
 
 
+class HeadingText(FrenchText):
+    """``heading``: the stems of a paragraph's heading, frequencies only (no positions)."""
+
+    which = 0
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[Posting]:
+        positions = _analyse(value)[0]
+        boost = self.format.field_boost
+        return iter(
+            [
+                (term.encode("utf-8"), len(poses), len(poses) * boost, pack_uint(len(poses)))
+                for term, poses in positions.items()
+            ]
+        )
+
+
 #: Bump when the schema or the analysis changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def chunk_fields(chunk: Chunk) -> dict[str, Any]:
@@ -105,8 +149,11 @@ def chunk_fields(chunk: Chunk) -> dict[str, Any]:
     only the text and one small tuple (``pos``: line, ordinal, heading,
     is_heading, page) are stored. Source, path and
     digest are indexed or in a column, and read back from the docmap.
+
+    A paragraph's heading is indexed in ``heading``; a heading chunk's words
+    weigh :data:`HEADING_CHUNK_WEIGHT` (Whoosh's document boost).
     """
-    return {
+    fields: dict[str, Any] = {
         "body": chunk.text,
         "exact": chunk.text,
         "source": chunk.source,
@@ -114,6 +161,11 @@ def chunk_fields(chunk: Chunk) -> dict[str, Any]:
         "digest": bytes.fromhex(chunk.digest),
         "pos": (chunk.line, chunk.ordinal, chunk.heading, chunk.is_heading, chunk.page),
     }
+    if chunk.is_heading:
+        fields["_boost"] = HEADING_CHUNK_WEIGHT
+    elif chunk.heading:
+        fields[HEADING] = chunk.heading
+    return fields
 
 
 def stored_chunk(fields: dict[str, Any], source: str, path: str, digest: int) -> Chunk:
@@ -144,6 +196,7 @@ def make_schema() -> Schema:
             multitoken_query="phrase",
             spelling=True,
         ),
+        heading=HeadingText(analyzer=french_analyzer(), phrase=False),
         source=ID(),
         path=ID(),
         digest=COLUMN(FixedBytesColumn(8, default=bytes(8))),

@@ -19,6 +19,7 @@ polled too. A query that outgrows its budget gets a one-line
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import re
 import struct
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
-from whoosh import matching
+from whoosh import matching, scoring
 from whoosh import query as wq
 from whoosh.filedb.filestore import StorageError
 from whoosh.filedb.filetables import FileFormatError
@@ -49,11 +50,29 @@ from .analysis import FRENCH_STOP_WORDS, fold, french_analyzer, normalize, stem
 from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError, SearchdeskError
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
-from .query import WordQuery, phrase_labels, primary_term, quoted_to_exact, resolver
-from .schema import BODY, EXACT, file_records, make_schema, stored_chunk
+from .query import (
+    WordPhrase,
+    WordQuery,
+    phrase_labels,
+    primary_term,
+    quoted_to_exact,
+    resolver,
+    walk,
+)
+from .schema import BODY, EXACT, HEADING, file_records, make_schema, stored_chunk
 
 #: Boost of the optional phrase clause relative to the words alone.
 PHRASE_BOOST = 2.0
+#: BM25F's length normalisation of ``body`` and ``exact`` (Whoosh's default is
+#: 0.75): lower, a one-line synopsis or a bare heading is not preferred so
+#: much to a paragraph that discusses the words (see README, "Ranking").
+BODY_B = 0.5
+#: BM25F's term-frequency saturation (Whoosh's default).
+K1 = 1.2
+#: Weight of the query's words found in the heading a paragraph is under
+#: (the ``heading`` field), relative to the words in the paragraph: a
+#: section titled with the words lifts its paragraphs that hold them.
+HEADING_LIFT = 0.5
 #: At most this many other locations are listed for a collapsed hit.
 MAX_ALSO_IN = 50
 #: Scores this close (relative) are equal: ties are broken by place, not docnum.
@@ -311,7 +330,7 @@ class SearchIndex:
             current = self._current
             s = current.idle.pop() if current.idle else None
         if s is None:
-            s = current.ix.searcher()
+            s = current.ix.searcher(weighting=_weighting())
         elif not s.up_to_date():
             s = s.refresh()
         try:
@@ -349,8 +368,13 @@ class SearchIndex:
         suggest: bool = True,
         should_stop: Callable[[], bool] = _never,
         time_budget: float | None = None,
+        all_words: bool = False,
     ) -> SearchResult:
         """Run one query and return ranked, collapsed hits with facets.
+
+        Words are ANDed. When no paragraph holds every word, the paragraphs
+        holding the most of them are returned instead (``matched_words`` of
+        ``of_words``; see :meth:`_most_words`), unless ``all_words``.
 
         Args:
             text: the query in searchdesk's query language.
@@ -364,6 +388,8 @@ class SearchIndex:
                 one useless: stop competing for the CPU).
             time_budget: seconds before the search stops with
                 :class:`QueryTooBroad` (default :data:`SEARCH_SECONDS`).
+            all_words: never fall back to the paragraphs holding most words:
+                a query whose words no paragraph holds together finds nothing.
 
         Raises:
             QueryTooBroad: a pattern matches more than :data:`MAX_EXPANSION`
@@ -378,7 +404,20 @@ class SearchIndex:
         def run(s: Any, marker: store.Marker) -> SearchResult:
             q = self._compile(text, prefix_last, s.reader(), budget)
             suggestion = self._suggest(s, text, prefix_last, budget) if suggest else None
-            return self._run(s, marker, text, q, limit, tuple(sources), suggestion, started, budget)
+            result = self._run(
+                s, marker, text, q, limit, tuple(sources), suggestion, started, budget
+            )
+            if result.total or result.facets or all_words:
+                return result
+            parts = _word_parts(q)
+            if parts is None:
+                return result
+            return (
+                self._most_words(
+                    s, marker, text, parts, limit, tuple(sources), suggestion, started, budget
+                )
+                or result
+            )
 
         return self._read(run)
 
@@ -392,7 +431,7 @@ class SearchIndex:
         budget.postings.clear()
         q = self._parse(text, prefix_last, reader)
         q = _with_phrase_boost(q.accept(resolver(reader)), reader)
-        return q.accept(_expander(reader, budget))
+        return _with_heading_lift(q.accept(_expander(reader, budget)))
 
     def _parse(self, text: str, prefix_last: bool, reader: Any = None) -> wq.Query:
         if len(text) > MAX_QUERY_CHARS:
@@ -463,7 +502,13 @@ class SearchIndex:
         suggestion: str | None,
         started: float,
         budget: _Budget,
+        restrict: set[int] | None = None,
     ) -> SearchResult:
+        """Facets, total and the first ``limit`` distinct hits of ``q``.
+
+        ``restrict``: only these documents count (the paragraphs holding the
+        most words, when none holds them all).
+        """
         reader = s.reader()
         if isinstance(q, type(wq.NullQuery)):
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
@@ -477,7 +522,11 @@ class SearchIndex:
         scored: list[tuple[int, float]] | None = None
         if _costly(q):
             scored = list(s.search(bounded, limit=None, optimize=False).items())
+            if restrict is not None:
+                scored = [(docnum, score) for docnum, score in scored if docnum in restrict]
             matches: Iterable[int] = (docnum for docnum, _score in scored)
+        elif restrict is not None:
+            matches = restrict
         else:
             matches = s.docs_for_query(bounded)
         per_source: dict[int, set[int]] = defaultdict(set)
@@ -500,7 +549,7 @@ class SearchIndex:
             if scored is not None:
                 best = _distinct(scored, limit, reader, dm, {ids[n] for n in sources if n in ids})
             else:
-                best = self._top_distinct(s, bounded, limit, sources, dm)
+                best = self._top_distinct(s, bounded, limit, sources, dm, restrict)
             for docnum, score in best:
                 budget.check()
                 chunk = _stored(reader, dm, docnum)
@@ -522,8 +571,73 @@ class SearchIndex:
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
 
+    def _most_words(
+        self,
+        s: Any,
+        marker: store.Marker,
+        text: str,
+        parts: _WordParts,
+        limit: int,
+        sources: tuple[str, ...],
+        suggestion: str | None,
+        started: float,
+        budget: _Budget,
+    ) -> SearchResult | None:
+        """The paragraphs holding the most of the query's words, when none holds all.
+
+        The words (bare words, prefixes, fuzzy words, OR groups) become
+        optional; what is quoted, excluded (``NOT``) or a ``source:`` stays
+        mandatory. Each word's paragraphs are read once, unscored (within the
+        budget), and counted: the most words any paragraph of the wanted
+        sources holds, ``k``, decides which paragraphs are shown (those with
+        ``k`` words), ranked by the sum of their words' scores, as a
+        coordination-ranked OR would rank them first. None if no paragraph
+        holds any of the words.
+        """
+        words, mandatory = parts
+        loose: wq.Query = wq.Or(words)
+        if mandatory:
+            loose = wq.And([*mandatory, loose])
+        ranked = _with_heading_lift(loose)
+        dm = self._docmap(s, marker)
+        src_ids = dm.source_ids
+        counts: Counter[int] = Counter()
+        for word in words:
+            counts.update(s.docs_for_query(_Budgeted(word, budget)))
+        if mandatory:
+            allowed = set(s.docs_for_query(_Budgeted(loose, budget)))
+            counts = Counter({d: n for d, n in counts.items() if d in allowed})
+        budget.check()
+        ids = {name: i for i, name in enumerate(dm.sources)}
+        wanted = {ids[name] for name in sources if name in ids}
+        if sources and not wanted:
+            return None
+        most = max(
+            (
+                n
+                for d, n in counts.items()
+                if src_ids[d] != NO_SOURCE and (not wanted or src_ids[d] in wanted)
+            ),
+            default=0,
+        )
+        if not most:
+            return None
+        restrict = {d for d, n in counts.items() if n >= most and src_ids[d] != NO_SOURCE}
+        result = self._run(
+            s, marker, text, ranked, limit, sources, suggestion, started, budget, restrict
+        )
+        if not result.total:
+            return None
+        return dataclasses.replace(result, matched_words=most, of_words=len(words))
+
     def _top_distinct(
-        self, s: Any, q: wq.Query, limit: int, sources: tuple[str, ...], dm: DocMap
+        self,
+        s: Any,
+        q: wq.Query,
+        limit: int,
+        sources: tuple[str, ...],
+        dm: DocMap,
+        restrict: set[int] | None = None,
     ) -> list[tuple[int, float]]:
         """The ``limit`` best documents with distinct digests (collapsing repeats).
 
@@ -534,7 +648,11 @@ class SearchIndex:
         asked for, others of that score may be left out: then every match is
         taken, for hits that do not depend on how the index was built.
         """
-        flt = wq.Or([wq.Term("source", name) for name in sources]) if sources else None
+        flt: wq.Query | set[int] | None = (
+            wq.Or([wq.Term("source", name) for name in sources]) if sources else None
+        )
+        if restrict is not None:
+            flt = restrict if flt is None else restrict & set(s.docs_for_query(flt))
         # optimize=False: Whoosh's block-quality skipping costs more than it
         # saves here (measured: equal on single terms, 2-3x slower on prefixes
         # and phrases). When the first page is mostly repeats (boilerplate),
@@ -663,11 +781,13 @@ class SearchIndex:
         prefix_last: bool = False,
         should_stop: Callable[[], bool] = _never,
         time_budget: float | None = None,
+        all_words: bool = False,
     ) -> dict[int, tuple[Span, ...]]:
         """Matched words of every chunk of one document: ordinal → spans.
 
         Used by the detail view to highlight and jump between matches. Bounded
-        like :meth:`search` (same errors).
+        like :meth:`search` (same errors). When no chunk of the document holds
+        every word (and not ``all_words``), the chunks holding any of them.
         """
         budget = _Budget(SEARCH_SECONDS if time_budget is None else time_budget, should_stop)
         text = normalize(text)
@@ -677,8 +797,14 @@ class SearchIndex:
             q = self._compile(text, prefix_last, reader, budget)
             if isinstance(q, type(wq.NullQuery)):
                 return {}
+            in_path = wq.Term("path", path)
+            results = s.search(_Budgeted(q, budget), limit=None, filter=in_path)
+            parts = None if results or all_words else _word_parts(q)
+            if parts is not None:
+                words, mandatory = parts
+                q = wq.And([*mandatory, wq.Or(words)]) if mandatory else wq.Or(words)
+                results = s.search(_Budgeted(q, budget), limit=None, filter=in_path)
             items = explain_mod.plan(q, phrase_labels(text))
-            results = s.search(_Budgeted(q, budget), limit=None, filter=wq.Term("path", path))
             found = {hit["pos"][1]: explain_mod.explain(hit["body"], items)[0] for hit in results}
             return dict(sorted(found.items()))
 
@@ -832,6 +958,71 @@ def _with_phrase_boost(q: wq.Query, reader: Any) -> wq.Query:
         phrase = wq.Phrase(BODY, words, slop=1, boost=PHRASE_BOOST)
         return wq.AndMaybe(q, phrase)
     return q
+
+
+#: The words of a query (optional when no paragraph holds them all) and its
+#: mandatory parts (quoted, ``NOT``, ``source:``).
+_WordParts = tuple[list[wq.Query], list[wq.Query]]
+
+
+def _word_parts(q: wq.Query) -> _WordParts | None:
+    """Split a query of ANDed parts into its words and its mandatory parts.
+
+    None when it is not an AND of two words or more (one word, a phrase, an
+    OR at the top). The optional phrase clause of a plain multi-word query
+    (:func:`_with_phrase_boost`) is dropped: its words are never all together.
+    """
+    while type(q) is wq.AndMaybe:  # the optional phrase and heading clauses
+        q = q.a
+    if type(q) is not wq.And:
+        return None
+    words: list[wq.Query] = []
+    mandatory: list[wq.Query] = []
+    for sub in q.subqueries:
+        (words if _is_word(sub) else mandatory).append(sub)
+    if len(words) < 2:
+        return None
+    return words, mandatory
+
+
+def _is_word(q: wq.Query) -> bool:
+    """A part the user typed as a word: bare, split (``cessez-le-feu``), a
+    pattern (prefix, fuzzy, wildcard, even one matching nothing), or an OR group."""
+    if isinstance(q, (WordQuery, WordPhrase, _Expanded, wq.MultiTerm)):
+        return True
+    if q is wq.NullQuery:
+        return True
+    return type(q) is wq.Or
+
+
+def _weighting() -> scoring.WeightingModel:
+    """BM25F with searchdesk's parameters (a new object per searcher: it is cheap)."""
+    return scoring.BM25F(B=BODY_B, K1=K1)
+
+
+def _with_heading_lift(q: wq.Query) -> wq.Query:
+    """Also score the query's bare words in the heading a paragraph is under (optional).
+
+    Only bare words (not what ``NOT`` excludes, not quoted words or
+    patterns) are looked up in ``heading``, with the same stems as in
+    ``body``, weighed :data:`HEADING_LIFT`; only for two words or more: the
+    lift costs a second matcher on every paragraph of a single word
+    (``fichier`` on man-fr: twice the time), where ANDed words have few.
+    """
+    lifts: list[wq.Query] = []
+
+    def to_heading(node: wq.Query) -> wq.Query:
+        if type(node) is wq.Term and node.fieldname == BODY:
+            return wq.Term(HEADING, node.text, boost=node.boost)
+        return node.apply(to_heading)
+
+    for node in walk(q):
+        if isinstance(node, WordQuery):
+            lifts.append(to_heading(node.a))
+    if len(lifts) < 2:
+        return q
+    lift = lifts[0] if len(lifts) == 1 else wq.Or(lifts)
+    return wq.AndMaybe(q, wq.Or([lift], boost=HEADING_LIFT))
 
 
 def _costly(q: wq.Query) -> bool:

@@ -69,7 +69,7 @@ def test_query_json_shape(workdir: Path) -> None:
     done = run("query", "etats-unis", "--json", "--limit", "3", cwd=workdir)
     assert done.returncode == 0
     data = json.loads(done.stdout)
-    assert set(data) == {"query", "total", "hits", "facets", "suggestion"}
+    assert set(data) == {"query", "total", "hits", "facets", "suggestion", "partial"}
     assert data["query"] == "etats-unis"
     assert data["total"] >= len(data["hits"]) == 3
     assert data["suggestion"] is None

@@ -113,6 +113,14 @@ class SearchdeskApp(App[int]):
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+s", "apply_suggestion", "Suggestion", priority=True),
         Binding("ctrl+r", "clear_filters", "Clear filters", priority=True),
+        Binding(
+            "ctrl+t",
+            "toggle_all_words",
+            "All words",
+            priority=True,
+            tooltip="Require every word (on), or show the paragraphs holding the most"
+            " words when none holds them all (off, the default)",
+        ),
         Binding("escape", "back_or_clear", "Back / clear", show=False),
         Binding(
             "o",
@@ -131,6 +139,7 @@ class SearchdeskApp(App[int]):
             "focus_query",
             "apply_suggestion",
             "clear_filters",
+            "toggle_all_words",
             "back_or_clear",
             "focus_results",
             "group_by_file",
@@ -155,6 +164,8 @@ class SearchdeskApp(App[int]):
         self._problem: str | None = None
         """The index problem last shown (each is shown once)."""
         self._no_index: NoIndexScreen | None = None
+        self.all_words = False
+        """ctrl+t: every word required (no fallback to the paragraphs with most words)."""
 
     # -- typed accessors -----------------------------------------------------
 
@@ -374,6 +385,7 @@ class SearchdeskApp(App[int]):
                 sources=sources,
                 prefix_last=True,
                 should_stop=lambda: worker.is_cancelled,
+                all_words=self.all_words,
             )
         except SearchCancelled:
             return  # superseded by a newer query
@@ -403,7 +415,14 @@ class SearchdeskApp(App[int]):
         # The hits first: the sources panel (tens of ms for hundreds of rows) is
         # redrawn once they are on screen.
         self.call_after_refresh(self.source_panel.show_counts, self.infos, r.facets)
-        self.status.show_result(r.total, r.elapsed_ms, r.sources, r.suggestion)
+        self.status.show_result(
+            r.total,
+            r.elapsed_ms,
+            r.sources,
+            r.suggestion,
+            words=None if r.matched_words is None else (r.matched_words, r.of_words or 0),
+            all_words=self.all_words,
+        )
         self._update_preview()
         self.refresh_bindings()
 
@@ -468,7 +487,13 @@ class SearchdeskApp(App[int]):
     ) -> None:
         """Every hit of one file, for its expanded group."""
         try:
-            result = index.search(text, limit=max(count, 1), sources=(source,), prefix_last=True)
+            result = index.search(
+                text,
+                limit=max(count, 1),
+                sources=(source,),
+                prefix_last=True,
+                all_words=self.all_words,
+            )
         except Exception as exc:
             self.post_message(EngineProblem(_engine_error(exc)))
             return
@@ -517,7 +542,7 @@ class SearchdeskApp(App[int]):
         """Read a hit's document and the query's matches in it, for the detail screen."""
         try:
             chunks = index.document(hit.path)
-            matches = index.matches_in(hit.path, text, prefix_last=True)
+            matches = index.matches_in(hit.path, text, prefix_last=True, all_words=self.all_words)
         except Exception as exc:
             self.post_message(EngineProblem(_engine_error(exc)))
             return
@@ -588,6 +613,18 @@ class SearchdeskApp(App[int]):
         if self.result is not None and self.result.suggestion:
             self.query_box.value = self.result.suggestion
             self.query_box.cursor_position = len(self.query_box.value)
+            self._search_now()
+
+    def action_toggle_all_words(self) -> None:
+        """``ctrl+t``: require every word, or fall back to the paragraphs with most words."""
+        self.all_words = not self.all_words
+        how = (
+            "every word required"
+            if self.all_words
+            else "when no paragraph holds every word, those with the most are shown"
+        )
+        self.notify(f"Search: {how}", timeout=3)
+        if self.query_box.value.strip():
             self._search_now()
 
     def action_clear_filters(self) -> None:

@@ -25,6 +25,7 @@ KEYS = [
     ("o (PDF, DOCX, HTML…)", f"open with $SEARCHDESK_OPENER or {DESKTOP_OPENER}"),
     ("y", "copy the paragraph and its citation"),
     ("ctrl+s", "apply the “did you mean” suggestion"),
+    ("ctrl+t", "all words required, or most words when none has all"),
     ("f1  ?", "this help"),
     ("ctrl+p", "command palette"),
     ("q  ctrl+q", "quit (q outside a text field)"),
@@ -40,7 +41,9 @@ class HelpModal(ModalScreen[None]):
             lines.append(Content.assemble((f"{key:<24}", "bold $text-accent"), what))
         lines += [
             Content("Query syntax").stylize("bold"),
-            Content('words (AND)  "a phrase"  a OR b  a NOT b  (a OR b)  négoc*  Zelenski~'),
+            Content(
+                'words (AND; else most)  "a phrase"  a OR b  a NOT b  (a OR b)  négoc*  Zelenski~'
+            ),
             Content("source:NAME  — accents, case and l’/d’ do not matter"),
         ]
         with VerticalScroll(id="help"):

@@ -14,10 +14,27 @@ class StatusLine(Static):
         super().__init__(id="status")
 
     def show_result(
-        self, total: int, ms: float, sources: tuple[str, ...], suggestion: str | None
+        self,
+        total: int,
+        ms: float,
+        sources: tuple[str, ...],
+        suggestion: str | None,
+        *,
+        words: tuple[int, int] | None = None,
+        all_words: bool = False,
     ) -> None:
+        """``words``: (matched, of) when the hits hold only some of the query's words."""
         noun = "hit" if total == 1 else "hits"
         parts = [Content(f"{total} {noun}").stylize("bold"), Content(f"{ms:.0f} ms")]
+        if words is not None:
+            parts.append(
+                Content(
+                    "no paragraph holds every word; showing paragraphs with most of them"
+                    f" ({words[0]} of {words[1]}; ctrl+t: all words)"
+                ).stylize("$text-warning")
+            )
+        elif all_words:
+            parts.append(Content("all words (ctrl+t)"))
         if sources:
             parts.append(Content("filters: " + ", ".join(display_path(s) for s in sources)))
         if suggestion:
