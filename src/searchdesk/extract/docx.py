@@ -19,11 +19,10 @@ level (``w:outlineLvl``, 0 to 8); the paragraph's own ``w:outlineLvl`` wins.
 from __future__ import annotations
 
 import posixpath
-import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from . import Block, Extracted, ExtractionError
+from ._xml import MAX_LEVEL, Damaged, chain_level, clean, dc_title, level_of_name, parse_part
 
 if TYPE_CHECKING:
     from ._zip import SafeZip
@@ -32,18 +31,11 @@ _MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DC = "http://purl.org/dc/elements/1.1/"
 
 #: The first bytes of an OLE2 compound file: a password-protected DOCX, or a .doc.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-_HEADING = re.compile(r"(?:heading|titre)\s*([1-9])", re.IGNORECASE)
-_TITLE = re.compile(r"(?:title|titre)", re.IGNORECASE)
-_MAX_LEVEL = 6
 #: lxml's "(<string>, line 1)" at the end of its messages.
-_LIBXML_WHERE = re.compile(r"\s*\(<string>, line \d+\)$")
-#: Links followed at most through ``w:basedOn`` (a loop must not hang).
-_MAX_CHAIN = 20
 
 
 class _Docx:
@@ -58,7 +50,7 @@ class _Docx:
 
         pkg = SafeZip(data, self.name)
         main = _main_part(pkg)
-        root = _parse(pkg, main)
+        root = parse_part(pkg, main)
         w = _namespace(root)
         if w is None:
             raise ExtractionError(f"not a DOCX file ({main} is not a Word document)")
@@ -69,8 +61,8 @@ class _Docx:
         styles_part = rels.get("styles")
         if styles_part in pkg.names:
             try:
-                styles = _styles(_parse(pkg, styles_part), w)
-            except _Damaged:
+                styles = _styles(parse_part(pkg, styles_part), w)
+            except Damaged:
                 warnings.append("styles skipped (damaged): headings may be missing")
 
         reader = _Reader(w, styles)
@@ -82,8 +74,8 @@ class _Docx:
             if part not in pkg.names:
                 continue
             try:
-                notes = _parse(pkg, part)
-            except _Damaged:
+                notes = parse_part(pkg, part)
+            except Damaged:
                 warnings.append(f"{kind} skipped (damaged)")
                 continue
             for note in notes:
@@ -92,43 +84,18 @@ class _Docx:
                     reader.walk(note)
 
         return Extracted(
-            title=_core_title(pkg) or reader.first_title,
+            title=dc_title(pkg, "docProps/core.xml") or reader.first_title,
             blocks=reader.blocks,
             warnings=tuple(warnings),
         )
-
-
-class _Damaged(ExtractionError):
-    """A part whose XML does not parse."""
-
-
-def _parser() -> Any:
-    from lxml import etree
-
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-
-
-def _parse(pkg: SafeZip, name: str) -> Any:
-    """A part's root element; _Damaged if it is not well-formed XML."""
-    from lxml import etree
-
-    raw = pkg.read(name)
-    try:
-        root = etree.fromstring(raw, _parser())
-    except etree.XMLSyntaxError as exc:
-        reason = _LIBXML_WHERE.sub("", str(exc).splitlines()[0] if str(exc) else "not XML")[:160]
-        raise _Damaged(f"damaged {pkg.kind} file ({name}: {reason})") from exc
-    if root is None:
-        raise _Damaged(f"damaged {pkg.kind} file ({name} is empty)")
-    return root
 
 
 def _main_part(pkg: SafeZip) -> str:
     """The main document part, as ``_rels/.rels`` names it (``word/document.xml``)."""
     if "_rels/.rels" in pkg.names:
         try:
-            rels = _parse(pkg, "_rels/.rels")
-        except _Damaged:
+            rels = parse_part(pkg, "_rels/.rels")
+        except Damaged:
             rels = None
         if rels is not None:
             for rel in rels.iter(f"{{{_REL}}}Relationship"):
@@ -147,8 +114,8 @@ def _relationships(pkg: SafeZip, main: str) -> dict[str, str]:
     if rels_name not in pkg.names:
         return found
     try:
-        rels = _parse(pkg, rels_name)
-    except _Damaged:
+        rels = parse_part(pkg, rels_name)
+    except Damaged:
         return found
     for rel in rels.iter(f"{{{_REL}}}Relationship"):
         kind = rel.get("Type", "").rsplit("/", 1)[-1]
@@ -183,22 +150,12 @@ def _styles(root: Any, w: str) -> dict[str, tuple[int | None, str | None]]:
             continue
         name_el = style.find(f"{{{w}}}name")
         name = name_el.get(f"{{{w}}}val", "") if name_el is not None else ""
-        level = _level_of_name(name) or _level_of_name(sid)
+        level = level_of_name(name) or level_of_name(sid)
         if level is None:
             level = _outline_level(style.find(f"{{{w}}}pPr"), w)
         based = style.find(f"{{{w}}}basedOn")
         own[sid] = (level, based.get(f"{{{w}}}val") if based is not None else None)
     return own
-
-
-def _level_of_name(name: str) -> int | None:
-    """1-6 for ``Heading N`` / ``Titre N`` / ``Title`` / ``Titre``, None otherwise."""
-    name = name.strip()
-    if m := _HEADING.fullmatch(name):
-        return min(int(m.group(1)), _MAX_LEVEL)
-    if _TITLE.fullmatch(name):
-        return 1
-    return None
 
 
 def _outline_level(ppr: Any, w: str) -> int | None:
@@ -218,25 +175,8 @@ def _outline_level(ppr: Any, w: str) -> int | None:
     except ValueError:
         return None
     if 0 <= value <= 8:
-        return min(value + 1, _MAX_LEVEL)
+        return min(value + 1, MAX_LEVEL)
     return 0 if value == 9 else None
-
-
-def _core_title(pkg: SafeZip) -> str | None:
-    if "docProps/core.xml" not in pkg.names:
-        return None
-    try:
-        core = _parse(pkg, "docProps/core.xml")
-    except _Damaged:
-        return None
-    el = core.find(f"{{{_DC}}}title")
-    if el is None:
-        return None
-    return _clean(el.text or "") or None
-
-
-def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text.replace("\u00ad", "")).strip()
 
 
 class _Reader:
@@ -299,7 +239,7 @@ class _Reader:
         parts: list[str] = []
         boxes: list[Any] = []
         self._inline(p, parts, boxes)
-        text = _clean("".join(parts))
+        text = clean("".join(parts))
         if text:
             level = self._level(p)
             if level:
@@ -344,17 +284,7 @@ class _Reader:
     def _style_level(self, sid: str) -> int | None:
         if sid in self._levels:
             return self._levels[sid]
-        level: int | None = None
-        current: str | None = sid
-        seen: set[str] = set()
-        while current and current not in seen and len(seen) < _MAX_CHAIN:
-            seen.add(current)
-            if current not in self.styles:
-                level = _level_of_name(current)
-                break
-            level, current = self.styles[current]
-            if level is not None:
-                break
+        level = chain_level(self.styles, sid, level_of_name)
         self._levels[sid] = level or None
         return level or None
 

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import Block, Extracted, ExtractionError
+from ._xml import secure_parser
 
 CONTAINER = "META-INF/container.xml"
 ENCRYPTION = "META-INF/encryption.xml"
@@ -40,15 +41,7 @@ def _parse_xml(data: bytes, what: str) -> Any:
     from lxml import etree
 
     for recover in (False, True):
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            recover=recover,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = secure_parser(recover=recover, remove_comments=True, remove_pis=True)
         try:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import Block, BlockKind, Extracted, ExtractionError
+from ._xml import secure_parser
 
 #: Pages with more text than this are not given to trafilatura, whose time
 #: grows faster than the text (2 s for 0.9 M characters, 34 s for 6 M): they
@@ -284,13 +285,7 @@ def _walk(data: bytes, *, furniture: bool, xhtml: bool) -> _Walker:
 
     if xhtml or data[:1024].lstrip().removeprefix(codecs.BOM_UTF8).startswith(b"<?xml"):
         walker = _Walker(furniture=furniture)
-        parser = etree.XMLParser(
-            target=walker,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-        )
+        parser = secure_parser(target=walker)
         try:
             etree.fromstring(data, parser)
             return walker
@@ -376,7 +371,7 @@ def _main_text(text: str) -> list[Block]:
     if not xml:
         return []
     walker = _Walker(furniture=False, tags=_TRAFILATURA_TAGS)
-    parser = etree.XMLParser(target=walker, resolve_entities=False, no_network=True, huge_tree=True)
+    parser = secure_parser(target=walker, huge_tree=True)
     try:
         etree.fromstring(xml.encode("utf-8"), parser)
     except etree.XMLSyntaxError:

@@ -19,10 +19,10 @@ the headings).
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from . import Block, Extracted, ExtractionError
+from ._xml import MAX_LEVEL, Damaged, chain_level, clean, dc_title, level_of_name, parse_part
 
 if TYPE_CHECKING:
     from ._zip import SafeZip
@@ -34,15 +34,8 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 _SVG = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 _MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
-_DC = "http://purl.org/dc/elements/1.1/"
 
-_HEADING = re.compile(r"(?:heading|titre)\s*([1-9])", re.IGNORECASE)
-_TITLE = re.compile(r"(?:title|titre)", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\n]+")
-_MAX_LEVEL = 6
-#: lxml's "(<string>, line 1)" at the end of its messages.
-_LIBXML_WHERE = re.compile(r"\s*\(<string>, line \d+\)$")
-_MAX_CHAIN = 20
 
 
 def _t(local: str) -> str:
@@ -93,7 +86,7 @@ class _Odt:
         pkg = SafeZip(data, self.name)
         if _encrypted(pkg):
             raise ExtractionError("encrypted (needs a password)")
-        content = _parse(pkg, "content.xml")
+        content = parse_part(pkg, "content.xml")
         body = content.find(f"{{{_OFFICE}}}body/{{{_OFFICE}}}text")
         if body is None:
             raise ExtractionError("not an ODT text document (content.xml has no office:text)")
@@ -101,8 +94,8 @@ class _Odt:
         parents: dict[str, tuple[int | None, str | None]] = {}
         if "styles.xml" in pkg.names:
             try:
-                parents.update(_styles(_parse(pkg, "styles.xml")))
-            except _Damaged:
+                parents.update(_styles(parse_part(pkg, "styles.xml")))
+            except Damaged:
                 warnings.append("styles skipped (damaged): headings may be missing")
         parents.update(_styles(content))
 
@@ -110,32 +103,10 @@ class _Odt:
         reader.walk(body, reader.blocks)
         reader.blocks.extend(reader.notes)
         return Extracted(
-            title=_meta_title(pkg) or reader.first_title,
+            title=dc_title(pkg, "meta.xml") or reader.first_title,
             blocks=reader.blocks,
             warnings=tuple(warnings),
         )
-
-
-class _Damaged(ExtractionError):
-    """A part whose XML does not parse."""
-
-
-def _parse(pkg: SafeZip, name: str) -> Any:
-    """A part's root element; _Damaged if it is not well-formed XML."""
-    from lxml import etree
-
-    raw = pkg.read(name)
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
-    )
-    try:
-        root = etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError as exc:
-        reason = _LIBXML_WHERE.sub("", str(exc).splitlines()[0] if str(exc) else "not XML")[:160]
-        raise _Damaged(f"damaged {pkg.kind} file ({name}: {reason})") from exc
-    if root is None:
-        raise _Damaged(f"damaged {pkg.kind} file ({name} is empty)")
-    return root
 
 
 def _encrypted(pkg: SafeZip) -> bool:
@@ -144,23 +115,10 @@ def _encrypted(pkg: SafeZip) -> bool:
     if name not in pkg.names:
         return False
     try:
-        manifest = _parse(pkg, name)
-    except _Damaged:
+        manifest = parse_part(pkg, name)
+    except Damaged:
         return False
     return manifest.find(f".//{{{_MANIFEST}}}encryption-data") is not None
-
-
-def _meta_title(pkg: SafeZip) -> str | None:
-    if "meta.xml" not in pkg.names:
-        return None
-    try:
-        meta = _parse(pkg, "meta.xml")
-    except _Damaged:
-        return None
-    el = meta.find(f".//{{{_DC}}}title")
-    if el is None:
-        return None
-    return _clean(el.text or "") or None
 
 
 def _styles(root: Any) -> dict[str, tuple[int | None, str | None]]:
@@ -174,23 +132,9 @@ def _styles(root: Any) -> dict[str, tuple[int | None, str | None]]:
         if not name:
             continue
         display = style.get(f"{{{_STYLE}}}display-name") or name.replace("_20_", " ")
-        level = _level_of_name(display)
+        level = level_of_name(display)
         found[name] = (level, style.get(f"{{{_STYLE}}}parent-style-name"))
     return found
-
-
-def _level_of_name(name: str) -> int | None:
-    """1-6 for ``Heading N`` / ``Titre N`` / ``Title`` / ``Titre``, None otherwise."""
-    name = name.strip()
-    if m := _HEADING.fullmatch(name):
-        return min(int(m.group(1)), _MAX_LEVEL)
-    if _TITLE.fullmatch(name):
-        return 1
-    return None
-
-
-def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text.replace("\u00ad", "")).strip()
 
 
 class _Reader:
@@ -216,7 +160,7 @@ class _Reader:
         parts: list[str] = []
         boxes: list[Any] = []
         self._inline(p, parts, boxes)
-        text = _clean("".join(parts))
+        text = clean("".join(parts))
         if text:
             level = self._level(p)
             if level:
@@ -260,23 +204,13 @@ class _Reader:
                 level = int(p.get(_OUTLINE, "1"))
             except ValueError:
                 level = 1
-            return min(max(level, 1), _MAX_LEVEL)
+            return min(max(level, 1), MAX_LEVEL)
         return self._style_level(p.get(_STYLE_NAME, ""))
 
     def _style_level(self, name: str) -> int | None:
         if name in self._levels:
             return self._levels[name]
-        level: int | None = None
-        current: str | None = name
-        seen: set[str] = set()
-        while current and current not in seen and len(seen) < _MAX_CHAIN:
-            seen.add(current)
-            if current not in self.styles:
-                level = _level_of_name(current.replace("_20_", " "))
-                break
-            level, current = self.styles[current]
-            if level is not None:
-                break
+        level = chain_level(self.styles, name, lambda n: level_of_name(n.replace("_20_", " ")))
         self._levels[name] = level
         return level
 
