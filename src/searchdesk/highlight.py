@@ -1,7 +1,7 @@
 """Highlights as data: which characters of a paragraph matched, and snippets.
 
 The engine never produces markup. It returns ``(start, end)`` offsets of the
-matched words in a paragraph's original text; front ends turn them into
+matched words in a paragraph's original text (found by ``explain.py``); front ends turn them into
 colour, bold or plain-text markers. :func:`snippet` cuts a window around the
 first matches of a long paragraph, for both front ends.
 """
@@ -11,24 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from whoosh.analysis.analyzers import CompositeAnalyzer
-
 from .models import Span
-
-
-def match_spans(text: str, terms: frozenset[str], analyzer: CompositeAnalyzer) -> tuple[Span, ...]:
-    """Offsets of the words of ``text`` whose index term is in ``terms``.
-
-    The same analyzer as the index is run with character offsets, so
-    ``etats`` marks « États » and ``l'article`` marks « article » only.
-    """
-    if not terms:
-        return ()
-    return tuple(
-        (t.startchar, t.endchar)
-        for t in analyzer(text, chars=True, removestops=True)
-        if t.text in terms
-    )
 
 
 @dataclass(frozen=True, slots=True)
