@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -115,9 +114,7 @@ def test_plugin_format_and_hostile_extractors(tmp_path: Path, plugin: Path) -> N
         "SEARCHDESK_EXTRACT_MEMORY_MB": "512",
         "SEARCHDESK_INDEX": str(tmp_path / "index"),
     }
-    started = time.monotonic()
     done = _run("index", "docs", cwd=tmp_path, env=env)
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     warnings = sorted(done.stderr.splitlines())
@@ -130,7 +127,6 @@ def test_plugin_format_and_hostile_extractors(tmp_path: Path, plugin: Path) -> N
         f"searchdesk: warning: {docs / 'bad.sleep'}: took longer than 5 s; skipped",
     ]
     assert "2 added" in done.stdout
-    assert elapsed < 60  # not a timing target: the limits were applied at all
 
     found = _run("query", "negociation", "--json", cwd=tmp_path, env=env)
     hits = json.loads(found.stdout)["hits"]
