@@ -185,8 +185,29 @@ class WordPhrase(wq.Phrase):
         self.query_words = words
 
 
-def word_query(word: str, reader: Any) -> WordQuery:
-    """The query of one bare word (lowercase, accents as typed)."""
+#: The accented ``body`` terms beginning with a prefix (see :func:`word_query`).
+AccentedUnder = Callable[[str], list[str]]
+
+
+def accented_under(reader: Any) -> AccentedUnder:
+    """Read the index each time: the accented ``body`` terms that begin with ``head``."""
+
+    def under(head: str) -> list[str]:
+        return [
+            t
+            for t in (b.decode("utf-8") for b in reader.expand_prefix(BODY, head))
+            if not t.isascii()
+        ]
+
+    return under
+
+
+def word_query(word: str, reader: Any, under: AccentedUnder | None = None) -> WordQuery:
+    """The query of one bare word (lowercase, accents as typed).
+
+    ``under`` lists the accented stems under a prefix (a scan of the
+    lexicon: a searcher may remember its answers, :func:`accented_under`).
+    """
     exact = fold(word)
     stems: wq.Query
     if word.isascii():
@@ -203,11 +224,8 @@ def word_query(word: str, reader: Any) -> WordQuery:
             plan = WordPlan(word, exact, frozenset([folded]), None, None)
         else:
             head = folded[: _first_accent(accented)]
-            others = [
-                t
-                for t in (b.decode("utf-8") for b in reader.expand_prefix(BODY, head))
-                if t != accented and not t.isascii() and fold(t) == folded
-            ]
+            under = under or accented_under(reader)
+            others = [t for t in under(head) if t != accented and fold(t) == folded]
             if others:
                 stems = wq.Or(
                     [
@@ -230,12 +248,12 @@ def primary_term(word: str, reader: Any) -> str:
     return accented if (BODY, accented) in reader else fold(accented)
 
 
-def resolver(reader: Any) -> Callable[[wq.Query], wq.Query]:
+def resolver(reader: Any, under: AccentedUnder | None = None) -> Callable[[wq.Query], wq.Query]:
     """Turn the parser's whole words into stems, exact forms and patterns."""
 
     def resolve(q: wq.Query) -> wq.Query:
         if type(q) is wq.Term and q.fieldname == BODY:
-            compiled = word_query(q.text, reader)
+            compiled = word_query(q.text, reader, under)
             if q.boost != 1.0:
                 compiled.a = wq.Or([compiled.a], boost=q.boost)
             return compiled

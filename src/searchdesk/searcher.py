@@ -51,8 +51,10 @@ from .docmap import NO_SOURCE, DocMap
 from .errors import IndexDamaged, QuerySyntaxError, SearchdeskError
 from .models import Chunk, Hit, IndexStats, Location, SearchResult, SourceInfo, Span
 from .query import (
+    AccentedUnder,
     WordPhrase,
     WordQuery,
+    accented_under,
     phrase_labels,
     primary_term,
     quoted_to_exact,
@@ -73,6 +75,14 @@ K1 = 1.2
 #: (the ``heading`` field), relative to the words in the paragraph: a
 #: section titled with the words lifts its paragraphs that hold them.
 HEADING_LIFT = 0.5
+#: Prefixes whose accented terms are remembered (:meth:`SearchIndex._accented_under`).
+UNDER_CACHE = 256
+#: How a SearchIndex matches queries (see :class:`SearchIndex`).
+RANKERS = ("auto", "arrays", "whoosh")
+#: With ``ranker="auto"``, numpy is imported (~0.1 s) for the first query whose
+#: terms have at least this many postings in all; Whoosh's matchers answer
+#: shorter ones in less than that.
+ARRAY_POSTINGS = 3000
 #: At most this many other locations are listed for a collapsed hit.
 MAX_ALSO_IN = 50
 #: Scores this close (relative) are equal: ties are broken by place, not docnum.
@@ -216,8 +226,22 @@ class SearchIndex:
     error in between.
     """
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, ranker: str = "auto") -> None:
+        """Open the index at ``index_dir``.
+
+        ``ranker``: ``"arrays"`` evaluates queries with numpy
+        (:mod:`searchdesk.ranking`), ``"whoosh"`` with Whoosh's own matchers,
+        ``"auto"`` with arrays once a query's posting lists are long enough to
+        repay importing numpy (:data:`ARRAY_POSTINGS`), then always. Both
+        give the same results (tests/unit/test_ranking_arrays.py).
+        """
+        if ranker not in RANKERS:
+            raise ValueError(f"ranker must be one of {RANKERS}, not {ranker!r}")
         self.index_dir = index_dir
+        self.ranker = ranker
+        self._arrays: Any = None  # the ArrayRanker, made on first use
+        #: Accented body terms by prefix, for one commit (key "" names it).
+        self._under: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._reopening = threading.Lock()
         self._dm_lock = threading.Lock()
@@ -402,7 +426,7 @@ class SearchIndex:
         text = normalize(text)
 
         def run(s: Any, marker: store.Marker) -> SearchResult:
-            q = self._compile(text, prefix_last, s.reader(), budget)
+            q = self._compile(text, prefix_last, s.reader(), budget, marker)
             suggestion = self._suggest(s, text, prefix_last, budget) if suggest else None
             result = self._run(
                 s, marker, text, q, limit, tuple(sources), suggestion, started, budget
@@ -421,7 +445,9 @@ class SearchIndex:
 
         return self._read(run)
 
-    def _compile(self, text: str, prefix_last: bool, reader: Any, budget: _Budget) -> wq.Query:
+    def _compile(
+        self, text: str, prefix_last: bool, reader: Any, budget: _Budget, marker: store.Marker
+    ) -> wq.Query:
         """Parse, then expand every pattern once, over the whole index, within the budget.
 
         Called again when a read is retried on another generation: what the
@@ -430,8 +456,36 @@ class SearchIndex:
         budget.words = 0
         budget.postings.clear()
         q = self._parse(text, prefix_last, reader)
-        q = _with_phrase_boost(q.accept(resolver(reader)), reader)
+        q = _with_phrase_boost(
+            q.accept(resolver(reader, self._accented_under(reader, marker))), reader
+        )
         return _with_heading_lift(q.accept(_expander(reader, budget)))
+
+    def _accented_under(self, reader: Any, marker: store.Marker) -> AccentedUnder:
+        """:func:`query.accented_under`, remembered per commit.
+
+        Scanning the lexicon under ``r`` for the accented readings of
+        ``répertoire`` reads thousands of terms (tens of ms); a commit's
+        lexicon never changes, so each prefix is scanned once.
+        """
+        scan = accented_under(reader)
+        key = docmap.commit_key(marker.generation, reader)
+        cache = self._under
+        if cache.get("") != key:
+            cache.clear()
+            cache[""] = key
+
+        def under(head: str) -> list[str]:
+            found = cache.get(head)
+            if not isinstance(found, list):
+                found = scan(head)
+                if len(cache) > UNDER_CACHE:
+                    cache.clear()
+                    cache[""] = key
+                cache[head] = found
+            return found
+
+        return under
 
     def _parse(self, text: str, prefix_last: bool, reader: Any = None) -> wq.Query:
         if len(text) > MAX_QUERY_CHARS:
@@ -512,11 +566,103 @@ class SearchIndex:
         reader = s.reader()
         if isinstance(q, type(wq.NullQuery)):
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
+        dm = self._docmap(s, marker)
+        arrays = self._evaluate(s, q, budget)
+        if arrays is not None:
+            total, facets, best = self._rank_arrays(
+                arrays, limit, sources, dm, reader, restrict, budget
+            )
+        else:
+            total, facets, best = self._rank_whoosh(
+                s, q, limit, sources, dm, reader, restrict, budget
+            )
 
+        hits: list[Hit] = []
+        if total and limit > 0:
+            items = explain_mod.plan(q, phrase_labels(text))
+            budget.check()
+            for docnum, score in best():
+                budget.check()
+                chunk = _stored(reader, dm, docnum)
+                spans, why = explain_mod.explain(chunk.text, items)
+                hits.append(
+                    Hit(
+                        source=chunk.source,
+                        path=chunk.path,
+                        line=chunk.line,
+                        ordinal=chunk.ordinal,
+                        heading=chunk.heading,
+                        text=chunk.text,
+                        score=score,
+                        highlights=spans,
+                        also_in=_also_in(reader, dm, docnum),
+                        page=chunk.page,
+                        why=why,
+                    )
+                )
+        return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
+
+    def _evaluate(self, s: Any, q: wq.Query, budget: _Budget) -> Any:
+        """The query's matches as arrays (:mod:`searchdesk.ranking`), or None for Whoosh's path."""
+        if self.ranker == "whoosh":
+            return None
+        if self._arrays is None:
+            if self.ranker == "auto" and _postings_count(q, s.reader()) < ARRAY_POSTINGS:
+                return None
+            try:
+                from . import ranking
+            except ImportError:  # numpy missing: Whoosh's matchers do the same work
+                self.ranker = "whoosh"
+                return None
+            self._arrays = ranking.ArrayRanker()
+        from .ranking import Unsupported
+
+        try:
+            return self._arrays.evaluate(q, s, s.weighting, budget.check)
+        except Unsupported:
+            return None
+
+    def _rank_arrays(
+        self,
+        matches: Any,
+        limit: int,
+        sources: tuple[str, ...],
+        dm: DocMap,
+        reader: Any,
+        restrict: set[int] | None,
+        budget: _Budget,
+    ) -> tuple[int, dict[str, int], Callable[[], list[tuple[int, float]]]]:
+        """Total, facets and the page's best documents, from the array path's matches."""
+        from .ranking import facets_and_page
+
+        budget.check()
+        ids = {name: i for i, name in enumerate(dm.sources)}
+        wanted = {ids[name] for name in sources if name in ids}
+        total, per_source, ranked = facets_and_page(
+            matches, dm, restrict, wanted if sources else None
+        )
+        facets = dict(sorted((dm.sources[sid], n) for sid, n in per_source.items()))
+
+        def best() -> list[tuple[int, float]]:
+            return _best_of_sorted(ranked, limit, reader, dm)
+
+        return total, facets, best
+
+    def _rank_whoosh(
+        self,
+        s: Any,
+        q: wq.Query,
+        limit: int,
+        sources: tuple[str, ...],
+        dm: DocMap,
+        reader: Any,
+        restrict: set[int] | None,
+        budget: _Budget,
+    ) -> tuple[int, dict[str, int], Callable[[], list[tuple[int, float]]]]:
+        """Total, facets and the page's best documents, with Whoosh's matchers."""
         # Facets and total: distinct paragraphs per source. Queries with
         # costly matchers (phrases, prefixes) are scored once, for every
         # match; plain terms are cheaper as an unscored pass plus a top-N.
-        dm = self._docmap(s, marker)
         src_ids, digests = dm.source_ids, dm.digests
         bounded = _Budgeted(q, budget)
         scored: list[tuple[int, float]] | None = None
@@ -542,34 +688,12 @@ class SearchIndex:
             wanted = list(per_source.values())
         total = len(set().union(*wanted)) if wanted else 0
 
-        hits: list[Hit] = []
-        if total and limit > 0:
-            items = explain_mod.plan(q, phrase_labels(text))
-            budget.check()
+        def best() -> list[tuple[int, float]]:
             if scored is not None:
-                best = _distinct(scored, limit, reader, dm, {ids[n] for n in sources if n in ids})
-            else:
-                best = self._top_distinct(s, bounded, limit, sources, dm, restrict)
-            for docnum, score in best:
-                budget.check()
-                chunk = _stored(reader, dm, docnum)
-                spans, why = explain_mod.explain(chunk.text, items)
-                hits.append(
-                    Hit(
-                        source=chunk.source,
-                        path=chunk.path,
-                        line=chunk.line,
-                        ordinal=chunk.ordinal,
-                        heading=chunk.heading,
-                        text=chunk.text,
-                        score=score,
-                        highlights=spans,
-                        also_in=_also_in(reader, dm, docnum),
-                        page=chunk.page,
-                        why=why,
-                    )
-                )
-        return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
+                return _distinct(scored, limit, reader, dm, {ids[n] for n in sources if n in ids})
+            return self._top_distinct(s, bounded, limit, sources, dm, restrict)
+
+        return total, facets, best
 
     def _most_words(
         self,
@@ -794,7 +918,7 @@ class SearchIndex:
 
         def run(s: Any, marker: store.Marker) -> dict[int, tuple[Span, ...]]:
             reader = s.reader()
-            q = self._compile(text, prefix_last, reader, budget)
+            q = self._compile(text, prefix_last, reader, budget, marker)
             if isinstance(q, type(wq.NullQuery)):
                 return {}
             in_path = wq.Term("path", path)
@@ -1073,6 +1197,33 @@ def _distinct(
         for docnum in _first_places(firsts, reader, dm, limit - len(best)):
             best.append((docnum, float(scores[docnum] or 0.0)))
     return best
+
+
+def _best_of_sorted(ranked: Any, limit: int, reader: Any, dm: DocMap) -> list[tuple[int, float]]:
+    """The first ``limit`` distinct documents of ``ranked`` (:class:`ranking.Ranked`).
+
+    Like :meth:`SearchIndex._top_distinct`: a few more than ``limit`` first
+    (with every document tied with the last of them), more when the page is
+    mostly repeats.
+    """
+    wanted = limit * 2 + 10
+    while True:
+        head = ranked.head(wanted, SCORE_TIE)
+        best = _distinct(head, limit, reader, dm, wanted_sources=set())
+        if len(best) == limit or len(head) == len(ranked):
+            return best
+        wanted *= 4
+
+
+def _postings_count(q: wq.Query, reader: Any) -> int:
+    """How many postings the query's terms have (a cheap estimate of its work)."""
+    if isinstance(q, wq.Term):
+        return int(reader.doc_frequency(q.fieldname, q.text))
+    if isinstance(q, _Expanded):
+        return sum(int(reader.doc_frequency(q.fieldname, w)) for w in q.words)
+    if isinstance(q, wq.Phrase):
+        return sum(int(reader.doc_frequency(q.fieldname, w)) for w in q.words)
+    return sum(_postings_count(child, reader) for child in q.children())
 
 
 def _tied(a: float, b: float) -> bool:

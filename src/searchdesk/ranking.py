@@ -1,0 +1,563 @@
+"""Vectorised matching: a compiled query evaluated as arrays, segment by segment.
+
+Whoosh's matchers score one posting at a time in Python (a method call per
+posting and per tree node, a field length read per document), and the
+facets need every match: a common word of man-fr costs tens of
+milliseconds. Here each term's postings are read a block at a time into
+numpy arrays (ids, weights, and positions when a phrase needs them), and
+the query tree becomes array operations: BM25F over the whole list, AND as
+an intersection, OR and the optional clauses as unions, a phrase as an
+intersection whose candidates alone have their positions checked.
+
+The scores are Whoosh's: the same BM25F formula in the same float order,
+global idf and average lengths from the top-level searcher, the same
+boosts (including Whoosh's rule that a compound query of one subquery
+drops its boost). Only the order in which Whoosh adds up the children of
+an AND or OR (a tree balanced by posting counts, per segment) may differ,
+by an ulp; the engine treats scores that close as ties
+(:data:`searchdesk.searcher.SCORE_TIE`) and orders them by place.
+
+A query holding a node this module does not know (``NOT`` alone, fuzzy
+words before expansion, ranges, …) raises :class:`Unsupported`, and the
+engine falls back to Whoosh's own matchers. ``tests/unit/test_ranking_arrays.py``
+proves both paths give the same hits, scores, facets and totals.
+
+numpy is imported with this module, which the engine imports only when a
+search needs it (a cold ``searchdesk query`` on a short posting list does
+not pay its import).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.query.wrappers import WrappingQuery
+from whoosh.util.numeric import byte_to_length
+
+from .docmap import NO_SOURCE
+from .query import ExactBonus, WordQuery
+
+__all__ = ["ArrayRanker", "Matches", "Ranked", "Unsupported", "facets_and_page"]
+
+IntArray = np.ndarray
+FloatArray = np.ndarray
+
+#: Decoded posting lists kept between searches (the words being typed, the
+#: same query paged or re-run), counted in postings.
+CACHE_POSTINGS = 4_000_000
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+#: Whoosh's field-length byte → length, as floats (the BM25F input).
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """The query holds a node the array path does not evaluate: use Whoosh's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """Every matching document of a query: global numbers (ascending) and scores."""
+
+    docnums: IntArray
+    scores: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    ids: IntArray  # segment-local document numbers, ascending, deleted ones included
+    weights: FloatArray
+    values: tuple[bytes, ...] | None  # encoded positions, when read for a phrase
+
+
+class _Mode:
+    """How leaves are scored: BM25F, the exact-form bonus, or not at all."""
+
+    __slots__ = ("B", "K1", "bonus", "scored")
+
+    def __init__(self, weighting: Any, bonus: float | None = None) -> None:
+        self.scored = weighting is not None
+        self.B = getattr(weighting, "B", 0.75)
+        self.K1 = getattr(weighting, "K1", 1.2)
+        self.bonus = bonus
+
+    def with_bonus(self, bonus: float) -> _Mode:
+        mode = _Mode(None, bonus)
+        mode.scored, mode.B, mode.K1 = self.scored, self.B, self.K1
+        return mode
+
+
+class _Segment:
+    """One segment's reader with what the array path reads of it."""
+
+    __slots__ = ("alive", "key", "offset", "reader")
+
+    def __init__(self, reader: Any, offset: int) -> None:
+        self.reader = reader
+        self.offset = offset
+        segment = reader.segment()
+        self.key = segment.segment_id() if segment is not None else str(id(reader))
+        deleted = reader.deleted_docs_set
+        self.alive: Callable[[IntArray], IntArray] | None = None
+        if deleted:
+            dead = np.fromiter(deleted, dtype=np.int64, count=len(deleted))
+            dead.sort()
+            self.alive = lambda ids: ~np.isin(ids, dead, assume_unique=True)
+
+
+class ArrayRanker:
+    """Evaluates compiled queries as arrays; caches decoded postings and lengths.
+
+    One per open index; thread-safe (the caches are locked, the arrays are
+    never written once made).
+    """
+
+    def __init__(self, cache_postings: int = CACHE_POSTINGS) -> None:
+        self._limit = cache_postings
+        self._size = 0
+        self._postings: OrderedDict[tuple[str, str, bytes, bool], _Postings] = OrderedDict()
+        self._lengths: dict[tuple[str, str], FloatArray] = {}
+        self._lock = threading.Lock()
+
+    def evaluate(
+        self,
+        q: wq.Query,
+        searcher: Any,
+        weighting: Any,
+        check: Callable[[], None],
+    ) -> Matches:
+        """Every document matching ``q`` and its score (zeros when ``weighting`` is None).
+
+        ``check`` is called between posting lists (the search's budget and
+        cancel). Raises :class:`Unsupported` for a query Whoosh must match.
+        """
+        parts = [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers or [])
+        mode = _Mode(weighting)
+        ids: list[IntArray] = []
+        scores: list[FloatArray] = []
+        for sub, offset in parts:
+            seg = _Segment(sub.reader(), offset)
+            ctx = _Context(self, searcher, seg, check)
+            seg_ids, seg_scores = ctx.eval(q, mode)
+            if seg.alive is not None and len(seg_ids):
+                keep = seg.alive(seg_ids)
+                seg_ids, seg_scores = seg_ids[keep], seg_scores[keep]
+            ids.append(seg_ids + offset)
+            scores.append(seg_scores)
+        if not ids:
+            return Matches(_EMPTY_IDS, _EMPTY_SCORES)
+        return Matches(np.concatenate(ids), np.concatenate(scores))
+
+    # -- caches --------------------------------------------------------------
+
+    def postings(self, seg: _Segment, field: str, btext: bytes, values: bool) -> _Postings:
+        """A term's postings in a segment, from the cache when read before.
+
+        A list read with positions also answers a read without them.
+        """
+        with self._lock:
+            for key in ((seg.key, field, btext, True), (seg.key, field, btext, values)):
+                cached = self._postings.get(key)
+                if cached is not None:
+                    self._postings.move_to_end(key)
+                    return cached
+        postings = _read_postings(seg.reader, field, btext, values)
+        with self._lock:
+            self._postings[(seg.key, field, btext, values)] = postings
+            self._size += len(postings.ids)
+            while self._size > self._limit and len(self._postings) > 1:
+                _old, dropped = self._postings.popitem(last=False)
+                self._size -= len(dropped.ids)
+        return postings
+
+    def lengths(self, seg: _Segment, field: str) -> FloatArray:
+        key = (seg.key, field)
+        with self._lock:
+            cached = self._lengths.get(key)
+        if cached is not None:
+            return cached
+        lengths = _read_lengths(seg.reader, field)
+        with self._lock:
+            self._lengths[key] = lengths
+        return lengths
+
+
+class _Context:
+    """One segment's evaluation of one query."""
+
+    __slots__ = ("check", "ranker", "seg", "top")
+
+    def __init__(self, ranker: ArrayRanker, top: Any, seg: _Segment, check: Callable[[], None]):
+        self.ranker = ranker
+        self.top = top
+        self.seg = seg
+        self.check = check
+
+    def eval(self, q: wq.Query, mode: _Mode) -> tuple[IntArray, FloatArray]:
+        kind = type(q)
+        if q is wq.NullQuery or kind is type(wq.NullQuery):
+            return _EMPTY_IDS, _EMPTY_SCORES
+        if kind is wq.Term:
+            return self._term(q, mode)
+        if kind is ExactBonus:
+            assert isinstance(q, ExactBonus)
+            return self.eval(q.child, mode.with_bonus(q.bonus))
+        if kind is WordQuery or kind is wq.AndMaybe:
+            return self._and_maybe(q.a, q.b, mode)
+        if kind is wq.AndNot:
+            ids, scores = self.eval(q.a, mode)
+            if len(ids):
+                not_ids, _ = self.eval(q.b, _Mode(None))
+                keep = ~np.isin(ids, not_ids, assume_unique=True)
+                ids, scores = ids[keep], scores[keep]
+            return ids, scores
+        if kind is wq.And or kind is wq.Or:
+            return self._compound(q, mode)
+        if kind is wq.Not:
+            # Whoosh's InverseMatcher: every document of the segment the child
+            # misses (deleted ones are dropped by the caller), weight 1.0.
+            not_ids, _ = self.eval(q.query, _Mode(None))
+            every = np.arange(self.seg.reader.doc_count_all(), dtype=np.int64)
+            ids = every[~np.isin(every, not_ids, assume_unique=True)]
+            return ids, np.ones(len(ids), dtype=np.float64)
+        if isinstance(q, wq.Phrase) and (kind is wq.Phrase or _is_word_phrase(q)):
+            return self._phrase(q, mode)
+        if type(q).__name__ == "_Expanded":
+            return self._expanded(q, mode)
+        if isinstance(q, WrappingQuery) and type(q).__name__ == "_Budgeted":
+            return self.eval(q.child, mode)
+        raise Unsupported(type(q).__name__)
+
+    # -- leaves --------------------------------------------------------------
+
+    def _term(self, q: Any, mode: _Mode) -> tuple[IntArray, FloatArray]:
+        if q.minquality:
+            raise Unsupported("Term with minquality")
+        ids, scores = self._word(q.fieldname, q.text, mode)
+        if q.boost != 1.0 and len(scores):
+            scores = scores * q.boost
+        return ids, scores
+
+    def _btext(self, field: str, text: Any) -> bytes | None:
+        schema = self.top.schema
+        if field not in schema:
+            return None
+        try:
+            btext = schema[field].to_bytes(text)
+        except ValueError:
+            return None
+        if (field, btext) not in self.seg.reader:
+            return None
+        return bytes(btext)
+
+    def _word(
+        self, field: str, text: Any, mode: _Mode, values: bool = False
+    ) -> tuple[IntArray, FloatArray]:
+        btext = self._btext(field, text)
+        if btext is None:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        p = self.ranker.postings(self.seg, field, btext, values)
+        self.check()
+        return p.ids, self._score(field, btext, p.ids, p.weights, mode)
+
+    def _score(
+        self, field: str, btext: bytes, ids: IntArray, weights: FloatArray, mode: _Mode
+    ) -> FloatArray:
+        if not mode.scored:
+            return np.zeros(len(ids), dtype=np.float64)
+        if mode.bonus is not None:
+            return mode.bonus * np.minimum(weights, 1.0)
+        top = self.top
+        if not top.schema[field].scorable:
+            return weights
+        idf = top.idf(field, btext)
+        avgfl = top.avg_field_length(field) or 1
+        fl = self.ranker.lengths(self.seg, field)[ids]
+        B, K1 = mode.B, mode.K1
+        # Whoosh's scoring.bm25, operation for operation (the same doubles).
+        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+
+    # -- compounds -----------------------------------------------------------
+
+    def _and_maybe(self, a: wq.Query, b: wq.Query, mode: _Mode) -> tuple[IntArray, FloatArray]:
+        ids, scores = self.eval(a, mode)
+        if not len(ids):
+            return ids, scores
+        b_ids, b_scores = self.eval(b, mode)
+        if len(b_ids):
+            _, in_a, in_b = np.intersect1d(ids, b_ids, assume_unique=True, return_indices=True)
+            if len(in_a):
+                scores = scores.copy()
+                scores[in_a] += b_scores[in_b]
+        return ids, scores
+
+    def _compound(self, q: Any, mode: _Mode) -> tuple[IntArray, FloatArray]:
+        subs: Sequence[wq.Query] = q.subqueries
+        if not subs:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        if len(subs) == 1:
+            # Whoosh: a compound of one subquery is that subquery's matcher,
+            # its own boost dropped.
+            return self.eval(subs[0], mode)
+        if type(q) is wq.Or and (q.minmatch or q.scale):
+            raise Unsupported("Or with minmatch or scale")
+        if type(q) is wq.And:
+            ids, scores = self._intersection([self.eval(sub, mode) for sub in subs])
+        else:
+            ids, scores = _union([self.eval(sub, mode) for sub in subs])
+        if q.boost != 1.0 and len(scores):
+            scores = scores * q.boost
+        return ids, scores
+
+    def _intersection(
+        self, parts: list[tuple[IntArray, FloatArray]]
+    ) -> tuple[IntArray, FloatArray]:
+        ids = parts[0][0]
+        for other, _ in parts[1:]:
+            ids = np.intersect1d(ids, other, assume_unique=True)
+            if not len(ids):
+                return _EMPTY_IDS, _EMPTY_SCORES
+        scores = np.zeros(len(ids), dtype=np.float64)
+        for part_ids, part_scores in parts:
+            scores += part_scores[np.searchsorted(part_ids, ids)]
+        return ids, scores
+
+    def _phrase(self, q: Any, mode: _Mode) -> tuple[IntArray, FloatArray]:
+        field = q.fieldname
+        schema = self.top.schema
+        if field not in schema:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        fmt = schema[field].format
+        if not fmt or not fmt.supports("positions"):
+            raise Unsupported("phrase on a field without positions")
+        btexts: list[bytes] = []
+        for word in q.words:
+            btext = self._btext(field, word)
+            if btext is None:
+                return _EMPTY_IDS, _EMPTY_SCORES
+            btexts.append(btext)
+        lists = [self.ranker.postings(self.seg, field, b, True) for b in btexts]
+        self.check()
+        parts = [
+            (p.ids, self._score(field, b, p.ids, p.weights, mode))
+            for p, b in zip(lists, btexts, strict=True)
+        ]
+        ids, scores = self._intersection(parts)
+        if not len(ids) or len(lists) == 1:
+            return ids, scores * q.boost if q.boost != 1.0 else scores
+        at = [np.searchsorted(p.ids, ids) for p in lists]
+        decode = fmt.decode_positions
+        keep = np.zeros(len(ids), dtype=bool)
+        for k in range(len(ids)):
+            if not k & 0xFF:
+                self.check()
+            positions = [decode(p.values[int(i[k])]) for p, i in zip(lists, at, strict=True)]  # type: ignore[index]
+            keep[k] = _spans_match(positions, q.slop)
+        ids, scores = ids[keep], scores[keep]
+        if q.boost != 1.0:
+            scores = scores * q.boost
+        return ids, scores
+
+    def _expanded(self, q: Any, mode: _Mode) -> tuple[IntArray, FloatArray]:
+        """A pattern's words: the union, each word's score times its weight, summed in order."""
+        reader = self.seg.reader
+        field = q.fieldname
+        present = [
+            (word, weight)
+            for word, weight in zip(q.words, q.weights, strict=True)
+            if (field, word) in reader
+        ]
+        if not present:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        words = [
+            (self.ranker.postings(self.seg, field, bytes(w), False), bytes(w), weight)
+            for w, weight in present
+        ]
+        self.check()
+        ids = np.unique(np.concatenate([p.ids for p, _w, _x in words]))
+        if not mode.scored:
+            return ids, np.zeros(len(ids), dtype=np.float64)
+        total = np.zeros(len(ids), dtype=np.float64)
+        for p, btext, weight in words:
+            total[np.searchsorted(ids, p.ids)] += weight * self._score(
+                field, btext, p.ids, p.weights, mode
+            )
+        return ids, total
+
+
+def _is_word_phrase(q: wq.Query) -> bool:
+    return type(q).__name__ == "WordPhrase"
+
+
+def _union(parts: list[tuple[IntArray, FloatArray]]) -> tuple[IntArray, FloatArray]:
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.unique(np.concatenate([p[0] for p in parts]))
+    scores = np.zeros(len(ids), dtype=np.float64)
+    for part_ids, part_scores in parts:
+        scores[np.searchsorted(ids, part_ids)] += part_scores
+    return ids, scores
+
+
+def _spans_match(positions: list[list[int]], slop: int) -> bool:
+    """Whoosh's ordered ``SpanNear2`` (``mindist=1``) on one document's positions."""
+    spans = sorted({(p, p) for p in positions[0]})
+    for later in positions[1:]:
+        nxt: set[tuple[int, int]] = set()
+        for start, end in spans:
+            for pos in later:
+                if pos < start:
+                    continue
+                if pos > end + slop:
+                    break
+                if 1 <= pos - end <= slop:
+                    nxt.add((start, pos))
+        if not nxt:
+            return False
+        spans = sorted(nxt)
+    return bool(spans)
+
+
+def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> _Postings:
+    """A term's postings in one segment, block by block, deleted documents included."""
+    fmt = reader.schema[field].format
+    m = reader._terms.matcher(field, btext, fmt)
+    if type(m) is not W3LeafMatcher:
+        id_list: list[int] = []
+        weight_list: list[float] = []
+        value_list: list[bytes] = []
+        while m.is_active():
+            id_list.append(m.id())
+            weight_list.append(m.weight())
+            if values:
+                value_list.append(m.value())
+            m.next()
+        return _Postings(
+            np.array(id_list, dtype=np.int64),
+            np.array(weight_list, dtype=np.float64),
+            tuple(value_list) if values else None,
+        )
+    id_blocks: list[IntArray] = []
+    weight_blocks: list[FloatArray] = []
+    value_blocks: list[Any] = []
+    while True:
+        m._read_data()
+        deltas, weights, vals = m._data[0], m._data[1], m._data[2]
+        count = m._blocklength
+        block_ids = np.cumsum(np.array(deltas, dtype=np.int64))
+        # Block ids are delta-encoded from the block's first id, itself a delta
+        # from zero: each block restarts at 0 (see W3PostingsWriter._mini_ids).
+        id_blocks.append(block_ids)
+        if weights is None:
+            weight_blocks.append(np.ones(count, dtype=np.float64))
+        elif isinstance(weights, float):
+            weight_blocks.append(np.full(count, np.float32(weights), dtype=np.float64))
+        else:
+            weight_blocks.append(np.array(weights, dtype=np.float32).astype(np.float64))
+        if values:
+            value_blocks.extend(vals)
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    return _Postings(
+        np.concatenate(id_blocks),
+        np.concatenate(weight_blocks),
+        tuple(value_blocks) if values else None,
+    )
+
+
+def _read_lengths(reader: Any, field: str) -> FloatArray:
+    """Every document's length of ``field`` in one segment (Whoosh's quantised byte)."""
+    count = reader.doc_count_all()
+    perdoc = reader._perdoc
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return np.ones(count, dtype=np.float64)
+    raw = np.zeros(count, dtype=np.uint8)
+    stored = min(column._count, count)
+    if stored:
+        raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return _LENGTHS[raw]
+
+
+class Ranked:
+    """Matching documents in rank order: score descending, then document number."""
+
+    __slots__ = ("docnums", "scores")
+
+    def __init__(self, docnums: IntArray, scores: FloatArray) -> None:
+        order = np.lexsort((docnums, -scores))
+        self.docnums = docnums[order]
+        self.scores = scores[order]
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def head(self, count: int, tie: float) -> list[tuple[int, float]]:
+        """The first ``count`` (docnum, score), and every one after tied with the last.
+
+        ``tie`` is the relative difference under which scores are equal
+        (chained, as :func:`searchdesk.searcher._distinct` groups them).
+        """
+        scores = self.scores
+        end = min(count, len(scores))
+        if 0 < end < len(scores):
+            rest = scores[end - 1 :]
+            a, b = rest[:-1], rest[1:]
+            scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+            broken = np.flatnonzero(np.abs(a - b) > tie * scale)
+            end = end + int(broken[0]) if len(broken) else len(scores)
+        return list(zip(self.docnums[:end].tolist(), scores[:end].tolist(), strict=True))
+
+
+def facets_and_page(
+    matches: Matches,
+    dm: Any,
+    restrict: set[int] | None,
+    wanted: set[int] | None,
+) -> tuple[int, dict[int, int], Ranked]:
+    """Total, distinct paragraphs per source id, and the ranked matches to page through.
+
+    Paragraphs are counted once per source by digest (collapsing); file
+    records (``NO_SOURCE``) are not paragraphs. ``wanted``: the source ids
+    the total and the ranking keep (None: all); facets count every source.
+    """
+    docnums, scores = matches.docnums, matches.scores
+    if restrict is not None and len(docnums):
+        allowed = np.fromiter(restrict, dtype=np.int64, count=len(restrict))
+        keep = np.isin(docnums, allowed)
+        docnums, scores = docnums[keep], scores[keep]
+    sids = _docmap_array(dm.source_ids, np.uint32)[docnums]
+    keep = sids != NO_SOURCE
+    docnums, scores, sids = docnums[keep], scores[keep], sids[keep]
+    digests = _docmap_array(dm.digests, np.uint64)[docnums]
+    per_source: dict[int, int] = {}
+    if len(sids):
+        order = np.lexsort((digests, sids))
+        s_sorted, d_sorted = sids[order], digests[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (s_sorted[1:] != s_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])
+        counted = np.bincount(s_sorted[first].astype(np.int64))
+        per_source = {int(sid): int(n) for sid, n in enumerate(counted.tolist()) if n}
+    if wanted is not None:
+        keep = np.isin(sids, np.array(sorted(wanted), dtype=np.uint32))
+        docnums, scores, digests = docnums[keep], scores[keep], digests[keep]
+    total = len(np.unique(digests))
+    return total, per_source, Ranked(docnums, scores)
+
+
+def _docmap_array(values: Any, dtype: Any) -> IntArray:
+    """A docmap ``array`` seen as numpy, without a copy."""
+    view = np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+    return view

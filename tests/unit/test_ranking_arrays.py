@@ -1,0 +1,196 @@
+"""The array path (numpy, :mod:`searchdesk.ranking`) answers exactly as Whoosh's matchers.
+
+Both rankers run on one real index of several segments with deleted
+documents (a second, incremental commit), on fixed queries and on queries
+drawn at random from the index's own words and paragraphs: same totals,
+facets, hits in the same order, the same highlights and "why", and scores
+equal to float precision.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from searchdesk import searcher as searcher_mod
+from searchdesk.indexer import build_index
+from searchdesk.models import SearchResult
+from searchdesk.searcher import SearchIndex
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXED = [
+    "article 5",
+    "negociations",
+    "négociations",
+    "Ukraine",
+    '"garantie sécuritaire"',
+    '"cessez le feu"',
+    "cessez-le-feu",
+    "négoc*",
+    "fich*",
+    "Trump OR Poutine",
+    "Russie NOT Trump",
+    "Zelenski~",
+    "fichier",
+    "répertoire courant",
+    '"valeur de retour"',
+    "processus OR thread",
+    "erreur mémoire",
+    "fichier zorglub",
+    "source:ls.1.txt fichier",
+    "ls.1",
+    "etc/passwd",
+    "l'utilisateur",
+    "Ukraine^3 paix",
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seeds, man pages and the test corpus; then one file removed, one changed, one added."""
+    base = tmp_path_factory.mktemp("arrays")
+    docs = base / "docs"
+    shutil.copytree(ROOT / "seeds", docs / "seeds")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "man", docs / "man")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "corpus", docs / "corpus")
+    index_dir = base / "index"
+    build_index([docs], index_dir)
+    seeds = sorted((docs / "seeds").iterdir())
+    seeds[0].unlink()
+    with open(seeds[1], "a", encoding="utf-8") as fh:
+        fh.write("\n\nUn paragraphe ajouté : les négociations reprennent sur l'article 5.\n")
+    (docs / "ajout.txt").write_text(
+        "Le fichier de configuration est lu au démarrage.\n\n"
+        "Les négociations sur le fichier reprennent.\n",
+        encoding="utf-8",
+    )
+    build_index([docs], index_dir)
+    return index_dir
+
+
+def key(r: SearchResult) -> tuple[object, ...]:
+    hits = [
+        (h.source, h.path, h.line, h.ordinal, h.page, h.text, h.highlights, h.why, h.also_in)
+        for h in r.hits
+    ]
+    return (r.total, r.facets, r.suggestion, r.matched_words, r.of_words, hits)
+
+
+def assert_same(a: SearchResult, w: SearchResult, query: str) -> None:
+    assert key(a) == key(w), query
+    for ha, hw in zip(a.hits, w.hits, strict=True):
+        assert ha.score == pytest.approx(hw.score, rel=1e-12, abs=1e-12), query
+
+
+def random_queries(ix: SearchIndex, count: int, seed: int) -> list[tuple[str, tuple[str, ...]]]:
+    """Words, pairs, phrases, prefixes, ORs and NOTs from the index's own paragraphs."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    sources = [info.source for info in ix.sources()]
+    for info in ix.sources():
+        texts.extend(c.text for c in ix.document(info.path))
+    words = sorted({w for t in texts for w in re.findall(r"\w{3,}", t)})
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for _ in range(count):
+        kind = rng.randrange(8)
+        w1, w2 = rng.choice(words), rng.choice(words)
+        if kind == 0:
+            q = w1
+        elif kind == 1:
+            q = f"{w1} {w2}"
+        elif kind == 2:
+            text = rng.choice(texts).split()
+            start = rng.randrange(max(1, len(text) - 3))
+            q = '"' + " ".join(text[start : start + rng.randint(2, 3)]).replace('"', "") + '"'
+        elif kind == 3:
+            q = w1[: rng.randint(3, 5)] + "*"
+        elif kind == 4:
+            q = f"{w1} OR {w2}"
+        elif kind == 5:
+            q = f"{w1} NOT {w2}"
+        elif kind == 6:
+            text = rng.choice(texts).split()
+            q = " ".join(text[: rng.randint(2, 4)])
+        else:
+            q = f"{w1} zorglubique"
+        picked = (rng.choice(sources),) if rng.random() < 0.2 and sources else ()
+        out.append((q, picked))
+    return out
+
+
+def test_index_has_segments_and_deletions(index: Path) -> None:
+    with SearchIndex(index) as ix, ix._pooled_searcher() as (s, _marker):
+        subs = s.subsearchers or []
+        assert len(subs) > 1
+        assert any(sub.reader().has_deletions() for sub, _offset in subs)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10, 100])
+def test_fixed_queries(index: Path, limit: int) -> None:
+    with SearchIndex(index, ranker="arrays") as a, SearchIndex(index, ranker="whoosh") as w:
+        for q in FIXED:
+            assert_same(a.search(q, limit=limit), w.search(q, limit=limit), q)
+
+
+def test_random_queries(index: Path) -> None:
+    with SearchIndex(index, ranker="arrays") as a, SearchIndex(index, ranker="whoosh") as w:
+        queries = random_queries(w, 400, seed=13)
+        for q, sources in queries:
+            for limit in (5, 50):
+                ra = a.search(q, limit=limit, sources=sources)
+                rw = w.search(q, limit=limit, sources=sources)
+                assert_same(ra, rw, f"{q} {sources} {limit}")
+
+
+def test_array_path_is_taken(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixed queries do run on arrays (a fallback would make the tests above vacuous)."""
+    fallbacks: list[str] = []
+    original = searcher_mod.SearchIndex._rank_whoosh
+
+    def spy(self: SearchIndex, *args: object, **kwargs: object) -> object:
+        fallbacks.append("whoosh")
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(searcher_mod.SearchIndex, "_rank_whoosh", spy)
+    with SearchIndex(index, ranker="arrays") as a:
+        for q in FIXED:
+            a.search(q)
+    assert not fallbacks
+
+
+def test_auto_waits_for_long_postings(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``auto`` keeps Whoosh's matchers for short posting lists, then arrays for good."""
+    with SearchIndex(index) as ix:
+        monkeypatch.setattr(searcher_mod, "ARRAY_POSTINGS", 10**9)
+        ix.search("Ukraine")
+        assert ix._arrays is None
+        monkeypatch.setattr(searcher_mod, "ARRAY_POSTINGS", 1)
+        ix.search("Ukraine")
+        assert ix._arrays is not None
+
+
+def test_the_array_path_checks_its_budget(index: Path) -> None:
+    """The budget's check (time, cancel) is called while posting lists are read."""
+    from searchdesk import ranking
+
+    class Stop(Exception):
+        pass
+
+    def check() -> None:
+        raise Stop
+
+    with SearchIndex(index) as ix, ix._pooled_searcher() as (s, marker):
+        q = ix._compile(
+            "fichier OR négociations", False, s.reader(), searcher_mod._Budget(5), marker
+        )
+        with pytest.raises(Stop):
+            ranking.ArrayRanker().evaluate(q, s, s.weighting, check)
+
+
+def test_unknown_ranker_is_refused(index: Path) -> None:
+    with pytest.raises(ValueError):
+        SearchIndex(index, ranker="fast")
