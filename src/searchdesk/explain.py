@@ -16,7 +16,17 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from .analysis import fold, french_analyzer
+from .analysis import (
+    _TOKEN_RE,
+    APOSTROPHES,
+    ELIDED,
+    FRENCH_STOP_WORDS,
+    _first_apostrophe,
+    _parts,
+    fold,
+    french_analyzer,
+    stem_terms,
+)
 from .models import Match, Span
 from .query import ExactBonus, WordPhrase, WordPlan, WordQuery, walk
 from .schema import EXACT
@@ -88,6 +98,65 @@ def _is_bonus(root: wq.Query, term: wq.Query) -> bool:
 
 
 def _tokens(text: str) -> list[_Token]:
+    """Every word of ``text`` as :func:`french_analyzer` indexes it, with its characters.
+
+    The fused equivalent of :func:`_analyzer_tokens` (tested equal): one
+    regular expression pass, each distinct word analysed once
+    (:func:`_word_tokens`), no Token objects. It runs on every hit shown.
+    """
+    tokens: list[_Token] = []
+    place = -1
+    for m in _TOKEN_RE.finditer(text):
+        raw = m.group()
+        found = _WORD_TOKENS.get(raw)
+        if found is None:
+            found = _word_tokens(raw)
+            if len(_WORD_TOKENS) >= _WORD_TOKENS_SIZE:
+                _WORD_TOKENS.clear()
+            _WORD_TOKENS[raw] = found
+        place += 1
+        start = m.start()
+        for rel_start, rel_end, exact, stems in found:
+            tokens.append(_Token(start + rel_start, start + rel_end, place, exact, stems))
+    return tokens
+
+
+_WordToken = tuple[int, int, str, tuple[str, ...]]
+_WORD_TOKENS: dict[str, tuple[_WordToken, ...]] = {}
+_WORD_TOKENS_SIZE = 100_000
+
+
+def _word_tokens(raw: str) -> tuple[_WordToken, ...]:
+    """One tokenizer match → (start, end relative to it, exact, stems) of it and its parts.
+
+    The filters of :func:`french_analyzer` for one token, in order: elision
+    (the article's characters left out), parts of a dotted or slashed name,
+    lowercase, stop list, stems.
+    """
+    text = raw
+    shift = 0
+    cut = -1 if text.isalnum() and "ʼ" not in text else _first_apostrophe(text)
+    if cut >= 0:
+        if text[:cut].lower() in ELIDED and cut + 1 < len(text):
+            text = text[cut + 1 :]
+            shift = cut + 1
+        for a in APOSTROPHES:
+            text = text.replace(a, "")
+    pieces = [(shift, len(raw), text)]
+    if ("." in text or "/" in text) and not text[:1].isdigit():
+        pieces.extend(
+            (shift + offset, shift + offset + len(part), part) for part, offset in _parts(text)
+        )
+    found: list[_WordToken] = []
+    for start, end, word in pieces:
+        word = word.lower()
+        stems = stem_terms(word) if word and word not in FRENCH_STOP_WORDS else ()
+        found.append((start, end, fold(word), tuple(stems)))
+    return tuple(found)
+
+
+def _analyzer_tokens(text: str) -> list[_Token]:
+    """:func:`_tokens` through the analyzer itself: the reference its tests compare with."""
     # Whoosh reuses one token object: read each as it comes.
     grouped: dict[tuple[int, int, int], tuple[str, list[str]]] = {}
     for t in french_analyzer()(text, positions=True, chars=True, mode="index", removestops=False):
