@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from whoosh import query as wq
 
@@ -35,8 +36,9 @@ from .schema import EXACT
 _RANK = {"phrase": 0, "exact": 1, "prefix": 2, "fuzzy": 3, "stem": 4}
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
+    """One word of a hit (a tuple: thousands are made per query)."""
+
     start: int
     end: int
     pos: int

@@ -141,11 +141,12 @@ class ArrayRanker:
         """
         parts = [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers or [])
         mode = _Mode(weighting)
+        avgfl: dict[str, float] = {}
         ids: list[IntArray] = []
         scores: list[FloatArray] = []
         for sub, offset in parts:
             seg = _Segment(sub.reader(), offset)
-            ctx = _Context(self, searcher, seg, check)
+            ctx = _Context(self, searcher, seg, check, avgfl)
             seg_ids, seg_scores = ctx.eval(q, mode)
             if seg.alive is not None and len(seg_ids):
                 keep = seg.alive(seg_ids)
@@ -161,7 +162,9 @@ class ArrayRanker:
     def postings(self, seg: _Segment, field: str, btext: bytes, values: bool) -> _Postings:
         """A term's postings in a segment, from the cache when read before.
 
-        A list read with positions also answers a read without them.
+        A list read with positions also answers a read without them; a term
+        absent from the segment has an empty list (remembered too: asking the
+        segment costs more than reading a short list).
         """
         with self._lock:
             for key in ((seg.key, field, btext, True), (seg.key, field, btext, values)):
@@ -169,7 +172,10 @@ class ArrayRanker:
                 if cached is not None:
                     self._postings.move_to_end(key)
                     return cached
-        postings = _read_postings(seg.reader, field, btext, values)
+        if (field, btext) in seg.reader:
+            postings = _read_postings(seg.reader, field, btext, values)
+        else:
+            postings = _Postings(_EMPTY_IDS, _EMPTY_SCORES, () if values else None)
         with self._lock:
             self._postings[(seg.key, field, btext, values)] = postings
             self._size += len(postings.ids)
@@ -193,11 +199,19 @@ class ArrayRanker:
 class _Context:
     """One segment's evaluation of one query."""
 
-    __slots__ = ("check", "ranker", "seg", "top")
+    __slots__ = ("avgfl", "check", "ranker", "seg", "top")
 
-    def __init__(self, ranker: ArrayRanker, top: Any, seg: _Segment, check: Callable[[], None]):
+    def __init__(
+        self,
+        ranker: ArrayRanker,
+        top: Any,
+        seg: _Segment,
+        check: Callable[[], None],
+        avgfl: dict[str, float],
+    ) -> None:
         self.ranker = ranker
         self.top = top
+        self.avgfl = avgfl  # per field, for the whole index: one search's
         self.seg = seg
         self.check = check
 
@@ -254,8 +268,6 @@ class _Context:
             btext = schema[field].to_bytes(text)
         except ValueError:
             return None
-        if (field, btext) not in self.seg.reader:
-            return None
         return bytes(btext)
 
     def _word(
@@ -266,6 +278,8 @@ class _Context:
             return _EMPTY_IDS, _EMPTY_SCORES
         p = self.ranker.postings(self.seg, field, btext, values)
         self.check()
+        if not len(p.ids):
+            return _EMPTY_IDS, _EMPTY_SCORES
         return p.ids, self._score(field, btext, p.ids, p.weights, mode)
 
     def _score(
@@ -279,7 +293,9 @@ class _Context:
         if not top.schema[field].scorable:
             return weights
         idf = top.idf(field, btext)
-        avgfl = top.avg_field_length(field) or 1
+        avgfl = self.avgfl.get(field)
+        if avgfl is None:
+            avgfl = self.avgfl[field] = top.avg_field_length(field) or 1
         fl = self.ranker.lengths(self.seg, field)[ids]
         B, K1 = mode.B, mode.K1
         # Whoosh's scoring.bm25, operation for operation (the same doubles).
@@ -346,6 +362,8 @@ class _Context:
             btexts.append(btext)
         lists = [self.ranker.postings(self.seg, field, b, True) for b in btexts]
         self.check()
+        if not all(len(p.ids) for p in lists):
+            return _EMPTY_IDS, _EMPTY_SCORES
         parts = [
             (p.ids, self._score(field, b, p.ids, p.weights, mode))
             for p, b in zip(lists, btexts, strict=True)
@@ -353,14 +371,20 @@ class _Context:
         ids, scores = self._intersection(parts)
         if not len(ids) or len(lists) == 1:
             return ids, scores * q.boost if q.boost != 1.0 else scores
-        at = [np.searchsorted(p.ids, ids) for p in lists]
+        at = [np.searchsorted(p.ids, ids).tolist() for p in lists]
+        values = [p.values for p in lists]
         decode = fmt.decode_positions
+        slop = q.slop
         keep = np.zeros(len(ids), dtype=bool)
         for k in range(len(ids)):
             if not k & 0xFF:
                 self.check()
-            positions = [decode(p.values[int(i[k])]) for p, i in zip(lists, at, strict=True)]  # type: ignore[index]
-            keep[k] = _spans_match(positions, q.slop)
+            ends = decode(values[0][at[0][k]])  # type: ignore[index]
+            for i in range(1, len(lists)):
+                ends = _chain(ends, decode(values[i][at[i][k]]), slop)  # type: ignore[index]
+                if not ends:
+                    break
+            keep[k] = bool(ends)
         ids, scores = ids[keep], scores[keep]
         if q.boost != 1.0:
             scores = scores * q.boost
@@ -368,28 +392,25 @@ class _Context:
 
     def _expanded(self, q: Any, mode: _Mode) -> tuple[IntArray, FloatArray]:
         """A pattern's words: the union, each word's score times its weight, summed in order."""
-        reader = self.seg.reader
         field = q.fieldname
-        present = [
-            (word, weight)
-            for word, weight in zip(q.words, q.weights, strict=True)
-            if (field, word) in reader
-        ]
-        if not present:
-            return _EMPTY_IDS, _EMPTY_SCORES
         words = [
             (self.ranker.postings(self.seg, field, bytes(w), False), bytes(w), weight)
-            for w, weight in present
+            for w, weight in zip(q.words, q.weights, strict=True)
         ]
+        words = [entry for entry in words if len(entry[0].ids)]
         self.check()
-        ids = np.unique(np.concatenate([p.ids for p, _w, _x in words]))
+        if not words:
+            return _EMPTY_IDS, _EMPTY_SCORES
+        every = np.concatenate([p.ids for p, _w, _x in words])
+        ids = np.unique(every)
         if not mode.scored:
             return ids, np.zeros(len(ids), dtype=np.float64)
+        contributions = np.concatenate(
+            [weight * self._score(field, b, p.ids, p.weights, mode) for p, b, weight in words]
+        )
+        # ufunc.at adds in the order given: word by word, as Whoosh's sum.
         total = np.zeros(len(ids), dtype=np.float64)
-        for p, btext, weight in words:
-            total[np.searchsorted(ids, p.ids)] += weight * self._score(
-                field, btext, p.ids, p.weights, mode
-            )
+        np.add.at(total, np.searchsorted(ids, every), contributions)
         return ids, total
 
 
@@ -410,23 +431,18 @@ def _union(parts: list[tuple[IntArray, FloatArray]]) -> tuple[IntArray, FloatArr
     return ids, scores
 
 
-def _spans_match(positions: list[list[int]], slop: int) -> bool:
-    """Whoosh's ordered ``SpanNear2`` (``mindist=1``) on one document's positions."""
-    spans = sorted({(p, p) for p in positions[0]})
-    for later in positions[1:]:
-        nxt: set[tuple[int, int]] = set()
-        for start, end in spans:
-            for pos in later:
-                if pos < start:
-                    continue
-                if pos > end + slop:
-                    break
-                if 1 <= pos - end <= slop:
-                    nxt.add((start, pos))
-        if not nxt:
-            return False
-        spans = sorted(nxt)
-    return bool(spans)
+def _chain(ends: list[int], positions: list[int], slop: int) -> list[int]:
+    """One step of Whoosh's ordered ``SpanNear2`` (``mindist=1``) on one document.
+
+    ``ends`` are where the spans matched so far end; a position extends a
+    span when it comes 1 to ``slop`` words after its end (nearer overlaps,
+    which Whoosh rejects). Only the ends decide what follows, so the spans'
+    starts are not kept. Returns the new ends (empty: no match).
+    """
+    if slop == 1:
+        after = set(ends)
+        return [p for p in positions if p - 1 in after]
+    return [p for p in positions if any(1 <= p - end <= slop for end in ends)]
 
 
 def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> _Postings:
@@ -549,7 +565,8 @@ def facets_and_page(
         first = np.ones(len(order), dtype=bool)
         first[1:] = (s_sorted[1:] != s_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])
         counted = np.bincount(s_sorted[first].astype(np.int64))
-        per_source = {int(sid): int(n) for sid, n in enumerate(counted.tolist()) if n}
+        present = np.flatnonzero(counted)
+        per_source = dict(zip(present.tolist(), counted[present].tolist(), strict=True))
     if wanted is not None:
         keep = np.isin(sids, np.array(sorted(wanted), dtype=np.uint32))
         docnums, scores, digests = docnums[keep], scores[keep], digests[keep]
