@@ -2,14 +2,34 @@
 
 Run by hand (never in the tests)::
 
-    python bench/run.py                      # man-fr from ../shared/corpora
+    bench/make_man_fr.sh                     # once: bench/corpora/man-fr.tar.xz
+    pip install -e '.[bench]'                # tantivy (its column is skipped without it)
+    python bench/run.py                      # the whole man-fr corpus
     python bench/run.py --files 300          # a quick run on 300 pages
     python bench/run.py --corpus DIR --json out.json
+    python bench/run.py --scale 100k,300k,1m # the growth curve (see below)
     python bench/make_formats.py /tmp/formats && python bench/run.py --formats /tmp/formats
 
 Measures, on the same paragraphs: searchdesk (CLI and engine), plain
 single-process Whoosh with the same French analyzer (the engine's floor),
-SQLite FTS5 (``unicode61 remove_diacritics 2``) and ripgrep (no index).
+SQLite FTS5 (``unicode61 remove_diacritics 2``), tantivy (when installed: one
+writer thread; lowercase, French stop words, ASCII folding then Snowball's
+French stemmer; phrases and prefixes, as regex ``word.*``, on an unstemmed
+folded field; facets by a terms aggregation on a fast ``source`` field) and
+ripgrep (no index; when ``rg`` is installed). Every warm query gives the top
+10 with highlights and counts the hits by source (FTS5 and tantivy also
+without the counts); the table gives searchdesk's figures over each peer's.
+
+``--corpus`` takes a folder or a tarball; the default is the man-fr tarball
+that ``bench/make_man_fr.sh`` builds from Debian's ``manpages-fr``.
+
+``--scale 100k,300k,1m`` (k and m suffixes) replaces the corpus run: for each
+size it writes that many distinct paragraphs, recombined from the corpus's
+sentences by ``bench/scale.py`` (seeded by ``--seed``), as text files, then
+prints searchdesk's index time, peak memory, size and no-op re-index time,
+and the warm query p50/p95 of searchdesk, FTS5 and tantivy, each index
+built in a process of its own from the same files.
+
 With ``--formats`` (a folder made by ``bench/make_formats.py``), also what
 reading documents costs: ``searchdesk index`` on the folder and on its PDFs
 alone, pdftotext on the same PDFs, and each extractor alone, in-process.
@@ -23,6 +43,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -32,16 +53,21 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from scale import SentencePool, parse_sizes, write_corpus
+
 ROOT = Path(__file__).resolve().parents[1]
-MAN_FR = ROOT.parent / "shared" / "corpora" / "man-fr.tar.xz"
+#: The default corpus, built by bench/make_man_fr.sh (gitignored).
+MAN_FR = ROOT / "bench" / "corpora" / "man-fr.tar.xz"
 
 #: (searchdesk query, source filter, FTS5 query, ripgrep pattern)
-QUERIES: list[tuple[str, str | None, str, str]] = [
+Query = tuple[str, str | None, str, str]
+
+QUERIES: list[Query] = [
     ("fichier", None, "fichier", "fichier"),
     ("répertoire", None, "répertoire", "répertoire"),
     ("utilisateur", None, "utilisateur", "utilisateur"),
@@ -138,14 +164,20 @@ def dir_size(path: Path) -> int:
 
 
 def prepare_corpus(args: argparse.Namespace, work: Path) -> Path:
-    if args.corpus:
-        source = Path(args.corpus)
-    else:
-        if not MAN_FR.exists():
-            raise SystemExit(f"no corpus: pass --corpus DIR or provide {MAN_FR}")
-        with tarfile.open(MAN_FR) as tar:
+    """A copy of the corpus (a folder, or a tarball such as man-fr's) to index, in ``work``."""
+    source = Path(args.corpus) if args.corpus else MAN_FR
+    if not source.exists():
+        if args.corpus:
+            raise SystemExit(f"no corpus: {source} does not exist")
+        raise SystemExit(
+            f"no corpus: {MAN_FR.relative_to(ROOT)} is missing;"
+            " run bench/make_man_fr.sh, or pass --corpus DIR"
+        )
+    if source.is_file():
+        with tarfile.open(source) as tar:
             tar.extractall(work / "extract", filter="data")
-        source = work / "extract" / "man"
+        tops = list((work / "extract").iterdir())
+        source = tops[0] if len(tops) == 1 and tops[0].is_dir() else work / "extract"
     files = sorted(p for p in source.rglob("*") if p.is_file())
     if args.files:
         files = files[: args.files]
@@ -155,6 +187,24 @@ def prepare_corpus(args: argparse.Namespace, work: Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(f, dest)
     return corpus
+
+
+def with_sources(queries: list[Query], sources: Sequence[str]) -> tuple[list[Query], list[str]]:
+    """The queries with every source filter naming a source of ``sources`` (sorted): a
+    filter on a source the corpus lacks (``--files``, ``--scale``) is moved to its first
+    source, the next to its middle one. Returns the queries and the filters used."""
+    have = set(sources)
+    spare = iter([sources[0], sources[len(sources) // 2], *sources[1:]])
+    moved: dict[str, str] = {}
+    out: list[Query] = []
+    for text, source, fts, rg in queries:
+        if source is not None and source not in have:
+            if source not in moved:
+                moved[source] = next(s for s in spare if s not in moved.values())
+            source = moved[source]
+        out.append((text, source, fts, rg))
+    used = sorted({q[1] for q in out if q[1] is not None})
+    return out, used
 
 
 # -- peers -------------------------------------------------------------------
@@ -200,8 +250,19 @@ with ix.searcher() as s:
         print(hit["source"], hit.highlights("body")[:80])
 """
 
+#: ``--scale``: FTS5 or tantivy built in a process of its own (for its peak memory),
+#: reading the generated files a file at a time, as ``searchdesk index`` does.
+PEER_BUILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+from run import {build}
+from scale import read_corpus
+{build}(Path({out!r}), read_corpus(Path({corpus!r})))
+"""
 
-def plain_whoosh_queries(index_dir: Path, runs: int) -> list[float]:
+
+def plain_whoosh_queries(index_dir: Path, runs: int, queries: list[Query] = QUERIES) -> list[float]:
     from whoosh import index
     from whoosh.qparser import QueryParser
     from whoosh.query import Term
@@ -210,8 +271,8 @@ def plain_whoosh_queries(index_dir: Path, runs: int) -> list[float]:
     times: list[float] = []
     with ix.searcher() as s:
         parser = QueryParser("body", ix.schema)
-        for _ in range(runs):
-            for text, source, _fts, _rg in QUERIES:
+        for run in range(runs + 1):  # the first is a warm-up
+            for text, source, _fts, _rg in queries:
                 started = time.perf_counter()
                 q = parser.parse(text)
                 flt = Term("source", source) if source else None
@@ -219,11 +280,12 @@ def plain_whoosh_queries(index_dir: Path, runs: int) -> list[float]:
                 for hit in results:
                     hit.highlights("body")
                 results.groups("source")
-                times.append((time.perf_counter() - started) * 1000)
+                if run:
+                    times.append((time.perf_counter() - started) * 1000)
     return times
 
 
-def fts5_build(db: Path, paras: list[tuple[str, str]]) -> float:
+def fts5_build(db: Path, paras: Iterable[tuple[str, str]]) -> float:
     started = time.perf_counter()
     con = sqlite3.connect(db)
     con.execute(
@@ -236,11 +298,14 @@ def fts5_build(db: Path, paras: list[tuple[str, str]]) -> float:
     return time.perf_counter() - started
 
 
-def fts5_queries(db: Path, runs: int) -> list[float]:
+def fts5_queries(
+    db: Path, runs: int, queries: list[Query] = QUERIES, facets: bool = True
+) -> list[float]:
+    """Top 10 with highlights, and (``facets``) the hits counted by source."""
     con = sqlite3.connect(db)
     times: list[float] = []
-    for _ in range(runs):
-        for _text, source, fts, _rg in QUERIES:
+    for run in range(runs + 1):  # the first is a warm-up
+        for _text, source, fts, _rg in queries:
             started = time.perf_counter()
             where = "p MATCH ?" + (" AND source = ?" if source else "")
             params: list[Any] = [fts] + ([source] if source else [])
@@ -249,10 +314,12 @@ def fts5_queries(db: Path, runs: int) -> list[float]:
                 " ORDER BY bm25(p) LIMIT 10",
                 params,
             ).fetchall()
-            con.execute(
-                f"SELECT source, count(*) FROM p WHERE {where} GROUP BY source", params
-            ).fetchall()
-            times.append((time.perf_counter() - started) * 1000)
+            if facets:
+                con.execute(
+                    f"SELECT source, count(*) FROM p WHERE {where} GROUP BY source", params
+                ).fetchall()
+            if run:
+                times.append((time.perf_counter() - started) * 1000)
     con.close()
     return times
 
@@ -269,21 +336,178 @@ def rg_queries(corpus: Path, runs: int) -> list[float]:
     return times
 
 
+# -- tantivy -----------------------------------------------------------------
+
+#: Why the tantivy column is missing, when it is.
+TANTIVY_MISSING = "not installed (pip install -e '.[bench]')"
+#: The writer's memory budget; one indexing thread.
+TANTIVY_HEAP = 128_000_000
+TANTIVY_ABOUT = (
+    "tantivy: 1 writer thread (128 MB heap); words: \\w+ tokens, lowercase, French stop"
+    " words, ASCII folding, then Snowball's French stemmer (folded first, so negociations"
+    " finds « négociations »); phrases, and prefixes as regex `word.*`, on an unstemmed"
+    " folded field; facets: terms aggregation on a fast source field"
+)
+
+
+def have_tantivy() -> bool:
+    try:
+        import tantivy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def tantivy_open(path: Path, create: bool = False) -> tuple[Any, Any, Any]:
+    """The index at ``path`` (created empty with ``create``) with its analyzers registered,
+    and the two analyzers: ``body`` (stemmed) and ``exact`` (folded only).
+
+    tantivy's own ``fr_stem`` stems without folding accents (``negociations`` would
+    not find « négociations »), so the chain is built here: stop words are dropped
+    before folding (``sûr`` is not ``sur``), and Snowball stems the folded word,
+    so both spellings give one stem. Phrases and prefixes go to ``exact``, as
+    searchdesk's own phrases and prefixes do.
+    """
+    from tantivy import Filter, Index, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
+
+    def chain(*filters: Any) -> Any:
+        builder = TextAnalyzerBuilder(Tokenizer.regex(r"\w+"))
+        for f in (Filter.remove_long(40), Filter.lowercase(), *filters):
+            builder = builder.filter(f)
+        return builder.build()
+
+    body = chain(Filter.stopword("french"), Filter.ascii_fold(), Filter.stemmer("french"))
+    exact = chain(Filter.ascii_fold())
+    sb = SchemaBuilder()
+    sb.add_text_field("body", stored=True, tokenizer_name="fr_body")
+    sb.add_text_field("exact", tokenizer_name="fr_exact")
+    sb.add_text_field("source", stored=True, fast=True, tokenizer_name="raw")
+    ix = Index(sb.build(), path=str(path), reuse=not create)
+    ix.register_tokenizer("fr_body", body)
+    ix.register_tokenizer("fr_exact", exact)
+    return ix, body, exact
+
+
+def tantivy_build(path: Path, paras: Iterable[tuple[str, str]]) -> float:
+    from tantivy import Document
+
+    started = time.perf_counter()
+    path.mkdir(parents=True, exist_ok=True)
+    ix, _body, _exact = tantivy_open(path, create=True)
+    writer = ix.writer(heap_size=TANTIVY_HEAP, num_threads=1)
+    for source, text in paras:
+        writer.add_document(Document(body=text, exact=text, source=source))
+    writer.commit()
+    writer.wait_merging_threads()
+    return time.perf_counter() - started
+
+
+_QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def tantivy_query(schema: Any, body: Any, exact: Any, text: str, source: str | None) -> Any:
+    """The tantivy query for a searchdesk query of :data:`QUERIES`: words ANDed on the
+    stemmed field, ``OR`` between them, quoted phrases on ``exact``, and ``word*`` as
+    the regex ``word.*`` on ``exact`` (tantivy's parser reads a bare ``word*`` as
+    the word itself); then the source filter."""
+    from tantivy import Occur, Query
+
+    def conj(qs: list[Any]) -> Any:
+        return qs[0] if len(qs) == 1 else Query.boolean_query([(Occur.Must, q) for q in qs])
+
+    groups: list[list[Any]] = [[]]
+    for m in _QUERY_PART.finditer(text):
+        phrase, word = m.groups()
+        if word == "OR":
+            groups.append([])
+            continue
+        if word is not None and word.endswith("*"):
+            words = exact.analyze(word[:-1])
+            if words:
+                *whole, last = words
+                terms = [Query.term_query(schema, "exact", w) for w in whole]
+                groups[-1].append(
+                    conj([*terms, Query.regex_query(schema, "exact", re.escape(last) + ".*")])
+                )
+            continue
+        if word is not None and len(stems := body.analyze(word)) <= 1:
+            if stems:
+                groups[-1].append(Query.term_query(schema, "body", stems[0]))
+            continue
+        words = exact.analyze(phrase if phrase is not None else word)
+        if len(words) == 1:
+            groups[-1].append(Query.term_query(schema, "exact", words[0]))
+        elif words:
+            groups[-1].append(Query.phrase_query(schema, "exact", words))
+    clauses = [conj(g) for g in groups if g]
+    if not clauses:
+        return Query.boolean_query([])  # only stop words: matches nothing
+    q = (
+        clauses[0]
+        if len(clauses) == 1
+        else Query.boolean_query([(Occur.Should, c) for c in clauses])
+    )
+    if source:
+        q = conj([q, Query.term_query(schema, "source", source)])
+    return q
+
+
+def tantivy_queries(
+    path: Path, runs: int, queries: list[Query] = QUERIES, facets: bool = True
+) -> list[float]:
+    """Top 10 (and the count) with a highlighted snippet each, and (``facets``) a terms
+    aggregation by source: what the FTS5 peer does, in tantivy."""
+    from tantivy import Document, Query, SnippetGenerator
+
+    ix, body, exact = tantivy_open(path)
+    schema = ix.schema
+    s = ix.searcher()
+    # The aggregation returns every source with a hit, as FTS5's GROUP BY does
+    # (cardinality is an estimate: leave room).
+    size = int(s.cardinality(Query.all_query(), "source") * 1.2) + 10
+    agg = {"sources": {"terms": {"field": "source", "size": size}}}
+    times: list[float] = []
+    for run in range(runs + 1):  # the first is a warm-up
+        for text, source, _fts, _rg in queries:
+            started = time.perf_counter()
+            q = tantivy_query(schema, body, exact, text, source)
+            result = s.search(q, limit=10)
+            if result.hits:
+                on_body = SnippetGenerator.create(s, q, schema, "body")
+                on_exact = SnippetGenerator.create(s, q, schema, "exact")
+                for _score, address in result.hits:
+                    doc = s.doc(address)
+                    if not on_body.snippet_from_doc(doc).highlighted():
+                        on_exact.snippet_from_doc(Document(exact=doc["body"][0]))
+            if facets:
+                s.aggregate(q, agg)
+            if run:
+                times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 # -- searchdesk --------------------------------------------------------------
 
 
-def searchdesk_queries(index_dir: Path, runs: int) -> list[float]:
-    from searchdesk.searcher import SearchIndex
+def searchdesk_queries(
+    index_dir: Path, runs: int, queries: list[Query] = QUERIES, folder: str = ""
+) -> list[float]:
+    """Warm searches through the engine; ``folder``: the indexed folder's name, which
+    searchdesk's source labels start with (``corpus/ls.1.txt``)."""
+    from searchdesk.searcher import QueryTooBroad, SearchIndex
 
+    prefix = f"{folder}/" if folder else ""
     times: list[float] = []
     with SearchIndex(index_dir) as ix:
-        for text, source, _fts, _rg in QUERIES:  # warm-up
-            ix.search(text, sources=[source] if source else [])
-        for _ in range(runs):
-            for text, source, _fts, _rg in QUERIES:
+        for run in range(runs + 1):  # the first is a warm-up
+            for text, source, _fts, _rg in queries:
                 started = time.perf_counter()
-                ix.search(text, sources=[source] if source else [])
-                times.append((time.perf_counter() - started) * 1000)
+                try:
+                    ix.search(text, sources=[prefix + source] if source else [])
+                except QueryTooBroad as e:  # the time it took is what a user waits: keep it
+                    step(f"searchdesk: {text!r} stopped: {e}")
+                if run:
+                    times.append((time.perf_counter() - started) * 1000)
     return times
 
 
@@ -542,11 +766,24 @@ def print_formats_table(f: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", help="folder of documents (default: man-fr)")
+    parser.add_argument(
+        "--corpus",
+        help="folder of documents, or a tarball of one"
+        f" (default: {MAN_FR.relative_to(ROOT)}, made by bench/make_man_fr.sh)",
+    )
     parser.add_argument("--files", type=int, default=0, help="use only the first N files")
     parser.add_argument("--runs", type=int, default=5, help="repetitions of the query list")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--no-tui", action="store_true", help="skip the TUI measurement")
+    parser.add_argument(
+        "--scale",
+        metavar="SIZES",
+        help="instead of the corpus itself, generated corpora of these many distinct"
+        " paragraphs drawn from its sentences, e.g. 100k,300k,1m",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="with --scale: the paragraph generator's seed"
+    )
     parser.add_argument(
         "--formats", metavar="DIR", help="also measure a format corpus (bench/make_formats.py)"
     )
@@ -559,13 +796,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.formats_only and not args.formats:
         parser.error("--formats-only needs --formats DIR")
+    if args.formats_only and args.scale:
+        parser.error("--formats-only and --scale: choose one")
+    try:
+        sizes = parse_sizes(args.scale) if args.scale else []
+    except ValueError as e:
+        parser.error(f"--scale: {e}")
     formats = Path(args.formats).resolve() if args.formats else None
     if formats:
         format_files(formats)  # fail now, not after the text corpus
 
     work = Path(tempfile.mkdtemp(prefix="searchdesk-bench-"))
     try:
-        r: dict[str, Any] = {} if args.formats_only else text_bench(args, work)
+        r: dict[str, Any] = {}
+        if sizes:
+            r["scale"] = scale_bench(args, sizes, work)
+        elif not args.formats_only:
+            r = text_bench(args, work)
         if formats:
             r["formats"] = formats_bench(formats, work, args.format_runs)
             print_formats_table(r["formats"])
@@ -577,6 +824,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def percentiles(r: dict[str, Any], name: str, values: list[float]) -> None:
+    """``{name}_p50`` and ``{name}_p95`` of the samples, when there are any."""
+    if values:
+        r[f"{name}_p50"], r[f"{name}_p95"] = pct(values, 0.5), pct(values, 0.95)
+
+
+def ratios(r: dict[str, Any], keys: Sequence[str]) -> None:
+    """``sd_over_fts_K`` and ``sd_over_tantivy_K``: searchdesk's figure over the peer's."""
+    for peer in ("fts", "tantivy"):
+        for key in keys:
+            a, b = r.get(f"sd_{key}"), r.get(f"{peer}_{key}")
+            if a is not None and b:
+                r[f"sd_over_{peer}_{key}"] = a / b
+
+
 def text_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """The text corpus: index, queries and TUI for every peer; prints its table."""
     corpus = prepare_corpus(args, work)
@@ -584,12 +846,15 @@ def text_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     paras = paragraphs(corpus)
     n_files = sum(1 for p in corpus.rglob("*") if p.is_file())
     print(f"corpus: {n_files} files, {text_bytes / 1e6:.1f} MB, {len(paras)} paragraphs")
+    queries, filters = with_sources(QUERIES, sorted({source for source, _ in paras}))
     py = sys.executable
     sd_index = work / "sd-index"
     r: dict[str, Any] = {
         "files": n_files,
         "text_mb": text_bytes / 1e6,
         "paragraphs": len(paras),
+        "runs": args.runs,
+        "source_filters": filters,
     }
 
     step("searchdesk index")
@@ -621,14 +886,27 @@ def text_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     r["fts_index_s"] = fts5_build(db, paras)
     r["fts_size_ratio"] = db.stat().st_size / text_bytes
 
+    tv = work / "tantivy"
+    if have_tantivy():
+        step("tantivy index (1 writer thread)")
+        r["tantivy_index_s"] = tantivy_build(tv, paras)
+        r["tantivy_size_ratio"] = dir_size(tv) / text_bytes
+    else:
+        r["tantivy_note"] = TANTIVY_MISSING
+
     step("warm queries")
-    sd_q = searchdesk_queries(sd_index, args.runs)
-    plain_q = plain_whoosh_queries(plain, args.runs)
-    fts_q = fts5_queries(db, args.runs)
-    rg_q = rg_queries(corpus, 1)
-    for name, values in (("sd", sd_q), ("plain", plain_q), ("fts", fts_q), ("rg", rg_q)):
-        if values:
-            r[f"{name}_q_p50"], r[f"{name}_q_p95"] = pct(values, 0.5), pct(values, 0.95)
+    percentiles(r, "sd_q", searchdesk_queries(sd_index, args.runs, queries, corpus.name))
+    percentiles(r, "plain_q", plain_whoosh_queries(plain, args.runs, queries))
+    percentiles(r, "fts_q", fts5_queries(db, args.runs, queries))
+    percentiles(r, "fts_nf_q", fts5_queries(db, args.runs, queries, facets=False))
+    if "tantivy_note" not in r:
+        percentiles(r, "tantivy_q", tantivy_queries(tv, args.runs, queries))
+        percentiles(r, "tantivy_nf_q", tantivy_queries(tv, args.runs, queries, facets=False))
+    if shutil.which("rg"):
+        percentiles(r, "rg_q", rg_queries(corpus, 1))
+    else:
+        r["rg_note"] = RG_MISSING
+    ratios(r, ("index_s", "q_p50", "q_p95"))
 
     step("cold queries")
     r["sd_cold_ms"] = cold(
@@ -647,8 +925,23 @@ def text_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return r
 
 
+RG_MISSING = "rg not found (apt-get install ripgrep)"
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def print_rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell: the first left-aligned, the others right."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(
+                str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
 
 
 def print_table(r: dict[str, Any]) -> None:
@@ -658,64 +951,63 @@ def print_table(r: dict[str, Any]) -> None:
     def ratio(a: str, b: str) -> str:
         return f"{r[a] / r[b]:.2f}×" if a in r and b in r and r[b] else "—"
 
+    def per_s(total: str, peer: str) -> str:
+        return (
+            f"{r[total] / r[key]:{'.0f' if total == 'paragraphs' else '.2f'}}"
+            if (key := f"{peer}_index_s") in r
+            else "—"
+        )
+
+    def three(a: str, b: str, c: str, d: str) -> tuple[str, str, str]:
+        """searchdesk's figure over plain Whoosh's, FTS5's and tantivy's."""
+        return ratio(a, b), ratio(a, c), ratio(a, d)
+
+    peers = ("sd", "plain", "fts", "tantivy")
     rows = [
         (
             "full index (s)",
-            f("sd_index_s"),
-            f("plain_index_s"),
-            f("fts_index_s"),
+            *(f(f"{p}_index_s") for p in peers),
             "—",
-            ratio("sd_index_s", "plain_index_s"),
+            *three("sd_index_s", "plain_index_s", "fts_index_s", "tantivy_index_s"),
         ),
-        (
-            "paragraphs/s",
-            f"{r['paragraphs'] / r['sd_index_s']:.0f}",
-            f"{r['paragraphs'] / r['plain_index_s']:.0f}",
-            f"{r['paragraphs'] / r['fts_index_s']:.0f}",
-            "—",
-            "",
-        ),
-        (
-            "MB/s",
-            f"{r['text_mb'] / r['sd_index_s']:.2f}",
-            f"{r['text_mb'] / r['plain_index_s']:.2f}",
-            f"{r['text_mb'] / r['fts_index_s']:.2f}",
-            "—",
-            "",
-        ),
+        ("paragraphs/s", *(per_s("paragraphs", p) for p in peers), "—", "", "", ""),
+        ("MB/s", *(per_s("text_mb", p) for p in peers), "—", "", "", ""),
         (
             "peak memory (MB)",
             f("sd_index_rss_mb", "{:.0f}"),
             f("plain_index_rss_mb", "{:.0f}"),
             "—",
             "—",
-            "",
-        ),
-        (
-            "index size / text",
-            f("sd_size_ratio"),
-            f("plain_size_ratio"),
-            f("fts_size_ratio"),
             "—",
             "",
+            "",
+            "",
         ),
-        ("re-index, nothing changed (s)", f("sd_reindex_s"), "—", "—", "—", ""),
-        ("re-index, one file touched (s)", f("sd_touch_s"), "—", "—", "—", ""),
-        (
-            "warm query p50 (ms)",
-            f("sd_q_p50", "{:.1f}"),
-            f("plain_q_p50", "{:.1f}"),
-            f("fts_q_p50", "{:.1f}"),
-            f("rg_q_p50", "{:.0f}"),
-            ratio("sd_q_p50", "plain_q_p50"),
+        ("index size / text", *(f(f"{p}_size_ratio") for p in peers), "—", "", "", ""),
+        ("re-index, nothing changed (s)", f("sd_reindex_s"), "—", "—", "—", "—", "", "", ""),
+        ("re-index, one file touched (s)", f("sd_touch_s"), "—", "—", "—", "—", "", "", ""),
+        *(
+            (
+                f"warm query {p} (ms)",
+                *(f(f"{e}_q_{p}", "{:.1f}") for e in peers),
+                f(f"rg_q_{p}", "{:.0f}"),
+                *three(f"sd_q_{p}", f"plain_q_{p}", f"fts_q_{p}", f"tantivy_q_{p}"),
+            )
+            for p in ("p50", "p95")
         ),
-        (
-            "warm query p95 (ms)",
-            f("sd_q_p95", "{:.1f}"),
-            f("plain_q_p95", "{:.1f}"),
-            f("fts_q_p95", "{:.1f}"),
-            f("rg_q_p95", "{:.0f}"),
-            ratio("sd_q_p95", "plain_q_p95"),
+        *(
+            (
+                f"warm query {p}, no facets (ms)",
+                "—",
+                "—",
+                f(f"fts_nf_q_{p}", "{:.1f}"),
+                f(f"tantivy_nf_q_{p}", "{:.1f}"),
+                "—",
+                "",
+                "",
+                "",
+            )
+            for p in ("p50", "p95")
         ),
         (
             "cold query, whole process (ms)",
@@ -723,20 +1015,191 @@ def print_table(r: dict[str, Any]) -> None:
             f("plain_cold_ms", "{:.0f}"),
             "—",
             "—",
+            "—",
             ratio("sd_cold_ms", "plain_cold_ms"),
+            "",
+            "",
         ),
-        ("TUI keystroke → results p50 (ms)", f("tui_p50", "{:.1f}"), "—", "—", "—", ""),
-        ("TUI keystroke → results p95 (ms)", f("tui_p95", "{:.1f}"), "—", "—", "—", ""),
+        ("TUI keystroke → results p50 (ms)", f("tui_p50", "{:.1f}"), *["—"] * 4, "", "", ""),
+        ("TUI keystroke → results p95 (ms)", f("tui_p95", "{:.1f}"), *["—"] * 4, "", "", ""),
     ]
-    header = ("", "searchdesk", "plain Whoosh", "SQLite FTS5", "ripgrep", "sd / Whoosh")
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print(
-            "  ".join(
-                str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
+    header = (
+        "",
+        "searchdesk",
+        "plain Whoosh",
+        "SQLite FTS5",
+        "tantivy",
+        "ripgrep",
+        "sd / Whoosh",
+        "sd / FTS5",
+        "sd / tantivy",
+    )
+    # tantivy and ripgrep are optional: their columns go when they are absent.
+    dropped = {4, 8} if "tantivy_note" in r else set()
+    dropped |= {5} if "rg_note" in r else set()
+
+    def keep(row: Sequence[str]) -> list[str]:
+        return [c for i, c in enumerate(row) if i not in dropped]
+
+    print_rows(keep(header), [keep(row) for row in rows])
+    print(
+        f"warm queries: the {len(QUERIES)} queries x {r['runs']} runs after a warm-up pass;"
+        " each gives the top 10 with highlights and counts the hits by source"
+        " (searchdesk always does; 'no facets': FTS5 and tantivy without the counts)"
+    )
+    print(f"source filters: {', '.join(r['source_filters']) or 'none'}")
+    print("SQLite FTS5 (and tantivy) index in this process, from the paragraphs in memory")
+    print(f"tantivy: skipped, {r['tantivy_note']}" if "tantivy_note" in r else TANTIVY_ABOUT)
+    if "rg_note" in r:
+        print(f"ripgrep: skipped, {r['rg_note']}")
+    else:
+        print("ripgrep: no index, `rg -i -c PATTERN` over the files (1 run)")
+
+
+# -- scale (--scale) ---------------------------------------------------------
+
+
+def scale_bench(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any]:
+    """Generated corpora of each size: index, re-index and warm queries for searchdesk,
+    FTS5 and tantivy; prints the growth table. The ``scale`` object of the JSON output."""
+    corpus = prepare_corpus(args, work)
+    step("sentence pool")
+    pool = SentencePool.from_paragraphs(text for _source, text in paragraphs(corpus))
+    shutil.rmtree(corpus)
+    print(
+        f"sentence pool: {len(pool.sentences)} distinct sentences"
+        f" from {len(pool.counts)} paragraphs"
+    )
+    tantivy = have_tantivy()
+    out: dict[str, Any] = {
+        "sentences": len(pool.sentences),
+        "seed": args.seed,
+        "runs": args.runs,
+        "sizes": [scale_size(n, pool, work, args, tantivy) for n in sizes],
+    }
+    if not tantivy:
+        out["tantivy_note"] = TANTIVY_MISSING
+    print_scale_table(out)
+    return out
+
+
+def scale_size(
+    n: int, pool: SentencePool, work: Path, args: argparse.Namespace, tantivy: bool
+) -> dict[str, Any]:
+    """One size of ``--scale``: its figures (the generated files and indexes are removed)."""
+    base = work / f"scale-{n}"
+    folder = base / "paragraphs"
+    step(f"{n:,} paragraphs: writing")
+    started = time.perf_counter()
+    names = write_corpus(folder, pool, n, args.seed)
+    r: dict[str, Any] = {
+        "paragraphs": n,
+        "files": len(names),
+        "text_mb": dir_size(folder) / 1e6,
+        "generate_s": time.perf_counter() - started,
+    }
+    queries, r["source_filters"] = with_sources(QUERIES, names)
+
+    py = sys.executable
+    sd = base / "sd-index"
+    cmd = [py, "-m", "searchdesk", "--index", str(sd), "index", str(folder)]
+    step(f"{n:,} paragraphs: searchdesk index")
+    secs, rss, _ = run_measured(cmd)
+    r["sd_index_s"], r["sd_index_rss_mb"], r["sd_size_mb"] = secs, rss / 2**20, dir_size(sd) / 1e6
+    step(f"{n:,} paragraphs: searchdesk re-index, nothing changed")
+    r["sd_reindex_s"] = run_measured(cmd)[0]
+
+    db, tv = base / "fts.db", base / "tantivy"
+    builds = [("fts", "fts5_build", db)] + ([("tantivy", "tantivy_build", tv)] if tantivy else [])
+    for peer, build, dest in builds:
+        step(f"{n:,} paragraphs: {peer} index")
+        code = PEER_BUILD.format(
+            bench=str(Path(__file__).parent), build=build, out=str(dest), corpus=str(folder)
         )
+        secs, rss, _ = run_measured([py, "-c", code])
+        size = dir_size(dest) if dest.is_dir() else dest.stat().st_size
+        r[f"{peer}_index_s"], r[f"{peer}_index_rss_mb"] = secs, rss / 2**20
+        r[f"{peer}_size_mb"] = size / 1e6
+
+    step(f"{n:,} paragraphs: warm queries")
+    percentiles(r, "sd_q", searchdesk_queries(sd, args.runs, queries, folder.name))
+    percentiles(r, "fts_q", fts5_queries(db, args.runs, queries))
+    if tantivy:
+        percentiles(r, "tantivy_q", tantivy_queries(tv, args.runs, queries))
+    ratios(r, ("index_s", "q_p50", "q_p95"))
+    shutil.rmtree(base)
+    return r
+
+
+def print_scale_table(out: dict[str, Any]) -> None:
+    """One row per size and engine, then searchdesk's ratios at each size."""
+
+    def f(r: dict[str, Any], key: str, fmt: str) -> str:
+        return fmt.format(r[key]) if key in r else "—"
+
+    peers = [("sd", "searchdesk"), ("fts", "SQLite FTS5")]
+    if "tantivy_note" not in out:
+        peers.append(("tantivy", "tantivy"))
+    rows = []
+    for r in out["sizes"]:
+        for peer, label in peers:
+            rows.append(
+                (
+                    f"{r['paragraphs']:,}" if peer == "sd" else "",
+                    label,
+                    f(r, f"{peer}_index_s", "{:.1f}"),
+                    f"{r['paragraphs'] / r[f'{peer}_index_s']:.0f}",
+                    f(r, f"{peer}_index_rss_mb", "{:.0f}"),
+                    f(r, f"{peer}_size_mb", "{:.1f}"),
+                    f(r, f"{peer}_reindex_s", "{:.2f}"),
+                    f(r, f"{peer}_q_p50", "{:.1f}"),
+                    f(r, f"{peer}_q_p95", "{:.1f}"),
+                )
+            )
+    header = (
+        "paragraphs",
+        "",
+        "index (s)",
+        "paragraphs/s",
+        "peak RSS (MB)",
+        "size (MB)",
+        "no-op re-index (s)",
+        "warm p50 (ms)",
+        "warm p95 (ms)",
+    )
+    print_rows(header, rows)
+    print()
+    ratio_keys = [("fts", "FTS5")] + ([("tantivy", "tantivy")] if len(peers) > 2 else [])
+    header = (
+        "paragraphs",
+        "text (MB)",
+        *(f"sd / {name} {what}" for peer, name in ratio_keys for what in ("index", "p50", "p95")),
+        "p95 ≤ 0.8× FTS5",
+    )
+    rows = []
+    for r in out["sizes"]:
+        cells = [f"{r['paragraphs']:,}", f"{r['text_mb']:.1f}"]
+        for peer, _name in ratio_keys:
+            cells += [f(r, f"sd_over_{peer}_{k}", "{:.2f}×") for k in ("index_s", "q_p50", "q_p95")]
+        within = r.get("sd_over_fts_q_p95")
+        cells.append("—" if within is None else "yes" if within <= 0.8 else "no")
+        rows.append(cells)
+    print_rows(header, rows)
+    print(
+        f"generated: {out['sentences']} distinct sentences of the corpus recombined"
+        f" (seed {out['seed']}) into distinct paragraphs, 1,000 a file"
+    )
+    print(
+        "index time and peak RSS: the whole process, reading the same files (searchdesk:"
+        " `searchdesk index DIR`; FTS5 and tantivy: a Python process fed a file at a time)"
+    )
+    print(
+        f"warm queries: the {len(QUERIES)} queries x {out['runs']} runs after a warm-up pass,"
+        " top 10 with highlights and counts by source; the 2 source-filter queries keep"
+        " their filter, moved to generated files: "
+        + "; ".join(f"{r['paragraphs']:,}: {', '.join(r['source_filters'])}" for r in out["sizes"])
+    )
+    print(f"tantivy: skipped, {out['tantivy_note']}" if "tantivy_note" in out else TANTIVY_ABOUT)
 
 
 if __name__ == "__main__":
