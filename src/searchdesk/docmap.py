@@ -17,7 +17,7 @@ import json
 import os
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,11 @@ class DocMap:
     copy_offsets: array[int]
     """``copy_docnums[copy_offsets[i]:copy_offsets[i + 1]]`` repeat ``copy_digests[i]``."""
     copy_docnums: array[int]
+    source_index: dict[str, int] = field(init=False, repr=False, compare=False)
+    """Source name → its id (made once: a query looks up its facets by name)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source_index", {n: i for i, n in enumerate(self.sources)})
 
     def copies(self, digest: int) -> array[int]:
         """Document numbers of every paragraph with this digest, if it repeats."""

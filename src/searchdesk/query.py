@@ -292,6 +292,8 @@ def phrase_labels(text: str) -> dict[tuple[str, ...], str]:
     """Query words the analyzer splits (``cessez-le-feu``), by the words they give."""
     labels: dict[tuple[str, ...], str] = {}
     for raw in re.findall(r"[^\s()\"]+", text):
+        if raw.isalnum():
+            continue  # one word: the analyzer cannot split it
         words = tuple(t.text for t in french_analyzer()(raw, mode="query"))
         if len(words) > 1:
             labels.setdefault(words, raw.lower())

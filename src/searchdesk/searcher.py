@@ -636,7 +636,7 @@ class SearchIndex:
         from .ranking import facets_and_page
 
         budget.check()
-        ids = {name: i for i, name in enumerate(dm.sources)}
+        ids = dm.source_index
         wanted = {ids[name] for name in sources if name in ids}
         total, per_source, ranked = facets_and_page(
             matches, dm, restrict, wanted if sources else None
@@ -682,7 +682,7 @@ class SearchIndex:
                 per_source[sid].add(digests[docnum])
         facets = {dm.sources[sid]: len(d) for sid, d in per_source.items()}
         facets = dict(sorted(facets.items()))
-        ids = {name: i for i, name in enumerate(dm.sources)}
+        ids = dm.source_index
         wanted = [per_source.get(ids[name], set()) for name in sources if name in ids]
         if not sources:
             wanted = list(per_source.values())
@@ -732,7 +732,7 @@ class SearchIndex:
             allowed = set(s.docs_for_query(_Budgeted(loose, budget)))
             counts = Counter({d: n for d, n in counts.items() if d in allowed})
         budget.check()
-        ids = {name: i for i, name in enumerate(dm.sources)}
+        ids = dm.source_index
         wanted = {ids[name] for name in sources if name in ids}
         if sources and not wanted:
             return None
