@@ -45,6 +45,8 @@ class _Token(NamedTuple):
     exact: str
     stems: tuple[str, ...]
     """Folded stem, then the accented one if the word has accents (empty: a stop word)."""
+    widx: int
+    """Its rank among the tokens with stems (-1: none): ``body`` phrases run over those."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,28 +101,85 @@ def _is_bonus(root: wq.Query, term: wq.Query) -> bool:
     return False
 
 
-def _tokens(text: str) -> list[_Token]:
+def _tokens(text: str, relevant: _Relevance | None = None) -> list[_Token]:
     """Every word of ``text`` as :func:`french_analyzer` indexes it, with its characters.
 
     The fused equivalent of :func:`_analyzer_tokens` (tested equal): one
     regular expression pass, each distinct word analysed once
     (:func:`_word_tokens`), no Token objects. It runs on every hit shown.
+    With ``relevant``, only the tokens that can match the query are made
+    (the others are counted, for places and phrase runs).
     """
     tokens: list[_Token] = []
     place = -1
+    widx = -1
+    cache = _WORD_TOKENS
     for m in _TOKEN_RE.finditer(text):
         raw = m.group()
-        found = _WORD_TOKENS.get(raw)
+        place += 1
+        found = cache.get(raw)
         if found is None:
             found = _word_tokens(raw)
-            if len(_WORD_TOKENS) >= _WORD_TOKENS_SIZE:
-                _WORD_TOKENS.clear()
-            _WORD_TOKENS[raw] = found
-        place += 1
+            if len(cache) >= _WORD_TOKENS_SIZE:
+                cache.clear()
+            cache[raw] = found
+        if relevant is not None:
+            keep = relevant.of(raw, found)
+            if keep is None:
+                widx += relevant.stemmed[raw]
+                continue
         start = m.start()
         for rel_start, rel_end, exact, stems in found:
-            tokens.append(_Token(start + rel_start, start + rel_end, place, exact, stems))
+            if stems:
+                widx += 1
+            if relevant is None or (
+                exact in relevant.exact or any(t in relevant.stems for t in stems)
+            ):
+                tokens.append(
+                    _Token(
+                        start + rel_start,
+                        start + rel_end,
+                        place,
+                        exact,
+                        stems,
+                        widx if stems else -1,
+                    )
+                )
     return tokens
+
+
+class _Relevance:
+    """Which words of a text can match a query's items (remembered per word)."""
+
+    __slots__ = ("_known", "exact", "stemmed", "stems")
+
+    def __init__(self, items: list[Item]) -> None:
+        self.stems: set[str] = set()
+        self.exact: set[str] = set()
+        for item in items:
+            if isinstance(item, WordPlan):
+                self.stems.update(item.terms)
+                self.stems.update(t for t in (item.accented, item.folded) if t)
+            elif isinstance(item, PhraseItem):
+                (self.exact if item.field == EXACT else self.stems).update(item.seq)
+            else:
+                self.exact.update(item.words)
+        self._known: dict[str, bool] = {}
+        #: How many tokens with stems each irrelevant word holds.
+        self.stemmed: dict[str, int] = {}
+
+    def of(self, raw: str, found: tuple[_WordToken, ...]) -> bool | None:
+        """True if some token of the word may match; None if none can."""
+        known = self._known.get(raw)
+        if known is None:
+            known = any(
+                exact in self.exact or any(t in self.stems for t in stems)
+                for _s, _e, exact, stems in found
+            )
+            self._known[raw] = known
+            if not known:
+                self.stemmed[raw] = sum(1 for entry in found if entry[3])
+        return True if known else None
 
 
 _WordToken = tuple[int, int, str, tuple[str, ...]]
@@ -166,10 +225,13 @@ def _analyzer_tokens(text: str) -> list[_Token]:
         entry = grouped.setdefault(key, (t.exact, []))
         if not t.stopped:
             entry[1].append(t.text)
-    return [
-        _Token(start, end, pos, exact, tuple(stems))
-        for (pos, start, end), (exact, stems) in grouped.items()
-    ]
+    tokens: list[_Token] = []
+    widx = -1
+    for (pos, start, end), (exact, stems) in grouped.items():
+        if stems:
+            widx += 1
+        tokens.append(_Token(start, end, pos, exact, tuple(stems), widx if stems else -1))
+    return tokens
 
 
 def _word_how(item: WordPlan, tok: _Token) -> str | None:
@@ -203,39 +265,57 @@ def _phrase_runs(item: PhraseItem, tokens: list[_Token]) -> Iterable[tuple[int, 
             else:
                 yield tok.start, end, "phrase" if len(item.seq) > 1 else "exact"
         return
-    words = [t for t in tokens if t.stems]
+    # Runs of consecutive tokens with stems (stop words between are no gap),
+    # found by rank: the tokens may be only the relevant ones.
+    by_rank = {t.widx: t for t in tokens if t.stems}
     n = len(item.seq)
-    for i in range(len(words) - n + 1):
-        run = words[i : i + n]
+    for first in sorted(by_rank):
+        maybe = [by_rank.get(first + i) for i in range(n)]
+        if any(tok is None for tok in maybe):
+            continue
+        run = [tok for tok in maybe if tok is not None]
         if all(term in tok.stems for term, tok in zip(item.seq, run, strict=True)):
             exact = all(tok.exact == w for tok, w in zip(run, item.words, strict=True))
             yield run[0].start, run[-1].end, "exact" if exact else "stem"
 
 
+class Explainer:
+    """A query's items, ready to explain hit after hit (words judged once per query)."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self._relevance = _Relevance(items)
+
+    def __call__(self, text: str) -> tuple[tuple[Span, ...], tuple[Match, ...]]:
+        """Highlights (merged, sorted) and one :class:`Match` per matched item."""
+        items = self.items
+        if not items:
+            return (), ()
+        tokens = _tokens(text, self._relevance)
+        spans: list[Span] = []
+        why: list[Match] = []
+        for item in items:
+            found: list[tuple[int, int, str]] = []
+            if isinstance(item, WordPlan):
+                for tok in tokens:
+                    how = _word_how(item, tok)
+                    if how is not None:
+                        found.append((tok.start, tok.end, how))
+            elif isinstance(item, PhraseItem):
+                found.extend(_phrase_runs(item, tokens))
+            else:
+                found.extend((t.start, t.end, item.how) for t in tokens if t.exact in item.words)
+            if not found:
+                continue
+            spans.extend((a, b) for a, b, _how in found)
+            start, end, how = min(found, key=lambda f: (_RANK[f[2]], f[0]))
+            why.append(Match(item.label, text[start:end], how))
+        return _merge(spans), tuple(why)
+
+
 def explain(text: str, items: list[Item]) -> tuple[tuple[Span, ...], tuple[Match, ...]]:
     """Highlights (merged, sorted) and one :class:`Match` per matched item."""
-    if not items:
-        return (), ()
-    tokens = _tokens(text)
-    spans: list[Span] = []
-    why: list[Match] = []
-    for item in items:
-        found: list[tuple[int, int, str]] = []
-        if isinstance(item, WordPlan):
-            for tok in tokens:
-                how = _word_how(item, tok)
-                if how is not None:
-                    found.append((tok.start, tok.end, how))
-        elif isinstance(item, PhraseItem):
-            found.extend(_phrase_runs(item, tokens))
-        else:
-            found.extend((t.start, t.end, item.how) for t in tokens if t.exact in item.words)
-        if not found:
-            continue
-        spans.extend((a, b) for a, b, _how in found)
-        start, end, how = min(found, key=lambda f: (_RANK[f[2]], f[0]))
-        why.append(Match(item.label, text[start:end], how))
-    return _merge(spans), tuple(why)
+    return Explainer(items)(text)
 
 
 def _merge(spans: list[Span]) -> tuple[Span, ...]:

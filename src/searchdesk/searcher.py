@@ -579,12 +579,12 @@ class SearchIndex:
 
         hits: list[Hit] = []
         if total and limit > 0:
-            items = explain_mod.plan(q, phrase_labels(text))
+            explainer = explain_mod.Explainer(explain_mod.plan(q, phrase_labels(text)))
             budget.check()
             for docnum, score in best():
                 budget.check()
                 chunk = _stored(reader, dm, docnum)
-                spans, why = explain_mod.explain(chunk.text, items)
+                spans, why = explainer(chunk.text)
                 hits.append(
                     Hit(
                         source=chunk.source,
@@ -928,8 +928,8 @@ class SearchIndex:
                 words, mandatory = parts
                 q = wq.And([*mandatory, wq.Or(words)]) if mandatory else wq.Or(words)
                 results = s.search(_Budgeted(q, budget), limit=None, filter=in_path)
-            items = explain_mod.plan(q, phrase_labels(text))
-            found = {hit["pos"][1]: explain_mod.explain(hit["body"], items)[0] for hit in results}
+            explainer = explain_mod.Explainer(explain_mod.plan(q, phrase_labels(text)))
+            found = {hit["pos"][1]: explainer(hit["body"])[0] for hit in results}
             return dict(sorted(found.items()))
 
         return self._read(run)
