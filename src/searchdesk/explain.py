@@ -113,27 +113,25 @@ def _tokens(text: str, relevant: _Relevance | None = None) -> list[_Token]:
     tokens: list[_Token] = []
     place = -1
     widx = -1
-    cache = _WORD_TOKENS
+    skip = relevant.skip if relevant is not None else None
     for m in _TOKEN_RE.finditer(text):
         raw = m.group()
         place += 1
-        found = cache.get(raw)
-        if found is None:
-            found = _word_tokens(raw)
-            if len(cache) >= _WORD_TOKENS_SIZE:
-                cache.clear()
-            cache[raw] = found
-        if relevant is not None:
-            keep = relevant.of(raw, found)
-            if keep is None:
-                widx += relevant.stemmed[raw]
+        if skip is not None:
+            stemmed = skip.get(raw)
+            if stemmed is None:
+                stemmed = relevant.judge(raw, _analysed(raw))  # type: ignore[union-attr]
+            if stemmed >= 0:  # no token of this word can match: only counted
+                widx += stemmed
                 continue
         start = m.start()
-        for rel_start, rel_end, exact, stems in found:
+        for rel_start, rel_end, exact, stems in _analysed(raw):
             if stems:
                 widx += 1
-            if relevant is None or (
-                exact in relevant.exact or any(t in relevant.stems for t in stems)
+            if (
+                relevant is None
+                or exact in relevant.exact
+                or any(t in relevant.stems for t in stems)
             ):
                 tokens.append(
                     _Token(
@@ -148,10 +146,21 @@ def _tokens(text: str, relevant: _Relevance | None = None) -> list[_Token]:
     return tokens
 
 
+def _analysed(raw: str) -> tuple[_WordToken, ...]:
+    """:func:`_word_tokens`, remembered."""
+    found = _WORD_TOKENS.get(raw)
+    if found is None:
+        found = _word_tokens(raw)
+        if len(_WORD_TOKENS) >= _WORD_TOKENS_SIZE:
+            _WORD_TOKENS.clear()
+        _WORD_TOKENS[raw] = found
+    return found
+
+
 class _Relevance:
     """Which words of a text can match a query's items (remembered per word)."""
 
-    __slots__ = ("_known", "exact", "stemmed", "stems")
+    __slots__ = ("exact", "skip", "stems")
 
     def __init__(self, items: list[Item]) -> None:
         self.stems: set[str] = set()
@@ -164,22 +173,19 @@ class _Relevance:
                 (self.exact if item.field == EXACT else self.stems).update(item.seq)
             else:
                 self.exact.update(item.words)
-        self._known: dict[str, bool] = {}
-        #: How many tokens with stems each irrelevant word holds.
-        self.stemmed: dict[str, int] = {}
+        #: Word → -1 if a token of it may match, else how many of its tokens
+        #: have stems (what skipping it counts).
+        self.skip: dict[str, int] = {}
 
-    def of(self, raw: str, found: tuple[_WordToken, ...]) -> bool | None:
-        """True if some token of the word may match; None if none can."""
-        known = self._known.get(raw)
-        if known is None:
-            known = any(
-                exact in self.exact or any(t in self.stems for t in stems)
-                for _s, _e, exact, stems in found
-            )
-            self._known[raw] = known
-            if not known:
-                self.stemmed[raw] = sum(1 for entry in found if entry[3])
-        return True if known else None
+    def judge(self, raw: str, found: tuple[_WordToken, ...]) -> int:
+        """Remember and return what :attr:`skip` says of ``raw``."""
+        relevant = any(
+            exact in self.exact or any(t in self.stems for t in stems)
+            for _s, _e, exact, stems in found
+        )
+        verdict = -1 if relevant else sum(1 for entry in found if entry[3])
+        self.skip[raw] = verdict
+        return verdict
 
 
 _WordToken = tuple[int, int, str, tuple[str, ...]]
