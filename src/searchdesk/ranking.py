@@ -508,17 +508,30 @@ def _read_lengths(reader: Any, field: str) -> FloatArray:
 
 
 class Ranked:
-    """Matching documents in rank order: score descending, then document number."""
+    """Matching documents in rank order: score descending, then document number.
 
-    __slots__ = ("docnums", "scores")
+    Sorted lazily: a page needs only the best few of tens of thousands of
+    matches, so :meth:`head` sorts the candidates above a partition and
+    sorts everything only when ties reach past them.
+    """
+
+    __slots__ = ("_docnums", "_scores", "_sorted")
+
+    #: Candidates taken beyond the partition, relative to the score there:
+    #: a chain of ties (each step under ``tie``) this long is not expected.
+    MARGIN = 1e-6
 
     def __init__(self, docnums: IntArray, scores: FloatArray) -> None:
-        order = np.lexsort((docnums, -scores))
-        self.docnums = docnums[order]
-        self.scores = scores[order]
+        self._docnums = docnums
+        self._scores = scores
+        self._sorted: tuple[IntArray, FloatArray] | None = None
 
     def __len__(self) -> int:
-        return len(self.docnums)
+        return len(self._docnums)
+
+    def _sort(self, docnums: IntArray, scores: FloatArray) -> tuple[IntArray, FloatArray]:
+        order = np.lexsort((docnums, -scores))
+        return docnums[order], scores[order]
 
     def head(self, count: int, tie: float) -> list[tuple[int, float]]:
         """The first ``count`` (docnum, score), and every one after tied with the last.
@@ -526,15 +539,32 @@ class Ranked:
         ``tie`` is the relative difference under which scores are equal
         (chained, as :func:`searchdesk.searcher._distinct` groups them).
         """
-        scores = self.scores
-        end = min(count, len(scores))
-        if 0 < end < len(scores):
-            rest = scores[end - 1 :]
-            a, b = rest[:-1], rest[1:]
-            scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
-            broken = np.flatnonzero(np.abs(a - b) > tie * scale)
-            end = end + int(broken[0]) if len(broken) else len(scores)
-        return list(zip(self.docnums[:end].tolist(), scores[:end].tolist(), strict=True))
+        n = len(self._scores)
+        if self._sorted is None and 0 < count < n // 4:
+            kth = float(np.partition(self._scores, n - count)[n - count])
+            floor = kth - self.MARGIN * max(abs(kth), 1.0)
+            pick = self._scores >= floor
+            docnums, scores = self._sort(self._docnums[pick], self._scores[pick])
+            end = _tie_end(scores, count, tie)
+            if end < len(scores):  # the ties end inside the candidates: exact
+                return list(zip(docnums[:end].tolist(), scores[:end].tolist(), strict=True))
+        if self._sorted is None:
+            self._sorted = self._sort(self._docnums, self._scores)
+        docnums, scores = self._sorted
+        end = _tie_end(scores, count, tie)
+        return list(zip(docnums[:end].tolist(), scores[:end].tolist(), strict=True))
+
+
+def _tie_end(scores: FloatArray, count: int, tie: float) -> int:
+    """Where the first ``count`` sorted scores end, with the chain of ties after them."""
+    end = min(count, len(scores))
+    if 0 < end < len(scores):
+        rest = scores[end - 1 :]
+        a, b = rest[:-1], rest[1:]
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+        broken = np.flatnonzero(np.abs(a - b) > tie * scale)
+        end = end + int(broken[0]) if len(broken) else len(scores)
+    return end
 
 
 def facets_and_page(
@@ -558,19 +588,36 @@ def facets_and_page(
     keep = sids != NO_SOURCE
     docnums, scores, sids = docnums[keep], scores[keep], sids[keep]
     digests = _docmap_array(dm.digests, np.uint64)[docnums]
-    per_source: dict[int, int] = {}
-    if len(sids):
-        order = np.lexsort((digests, sids))
-        s_sorted, d_sorted = sids[order], digests[order]
+    # Most paragraphs are unique in the whole index: counted as they are.
+    # Only those whose digest repeats somewhere (the docmap lists them) are
+    # deduplicated, per source.
+    copies = _docmap_array(dm.copy_digests, np.uint64)
+    if len(copies) and len(digests):
+        at = np.minimum(np.searchsorted(copies, digests), len(copies) - 1)
+        repeated = copies[at] == digests
+    else:
+        repeated = np.zeros(len(digests), dtype=bool)
+    counted = np.bincount(sids[~repeated].astype(np.int64))
+    if repeated.any():
+        r_sids, r_digests = sids[repeated], digests[repeated]
+        order = np.lexsort((r_digests, r_sids))
+        s_sorted, d_sorted = r_sids[order], r_digests[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = (s_sorted[1:] != s_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])
-        counted = np.bincount(s_sorted[first].astype(np.int64))
-        present = np.flatnonzero(counted)
-        per_source = dict(zip(present.tolist(), counted[present].tolist(), strict=True))
+        extra = np.bincount(s_sorted[first].astype(np.int64))
+        size = max(len(counted), len(extra))
+        counted = np.pad(counted, (0, size - len(counted))) + np.pad(extra, (0, size - len(extra)))
+    present = np.flatnonzero(counted)
+    per_source = dict(zip(present.tolist(), counted[present].tolist(), strict=True))
     if wanted is not None:
         keep = np.isin(sids, np.array(sorted(wanted), dtype=np.uint32))
-        docnums, scores, digests = docnums[keep], scores[keep], digests[keep]
-    total = len(np.unique(digests))
+        docnums, scores, digests, repeated = (
+            docnums[keep],
+            scores[keep],
+            digests[keep],
+            repeated[keep],
+        )
+    total = int((~repeated).sum()) + len(np.unique(digests[repeated]))
     return total, per_source, Ranked(docnums, scores)
 
 

@@ -194,3 +194,26 @@ def test_the_array_path_checks_its_budget(index: Path) -> None:
 def test_unknown_ranker_is_refused(index: Path) -> None:
     with pytest.raises(ValueError):
         SearchIndex(index, ranker="fast")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ranked_head_equals_a_full_sort(seed: int) -> None:
+    """The partitioned head gives what sorting every match gives, ties included."""
+    import numpy as np
+
+    from searchdesk.ranking import Ranked
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000))
+    # Few distinct scores (many ties), some a rounding apart.
+    scores = rng.integers(0, 40, n).astype(np.float64) / 7.0
+    scores[rng.random(n) < 0.1] *= 1 + 1e-12
+    docnums = rng.permutation(n * 3)[:n].astype(np.int64)
+    order = np.lexsort((docnums, -scores))
+    plain = list(zip(docnums[order].tolist(), scores[order].tolist(), strict=True))
+    for count in (1, 5, 12, 50, 400):
+        head = Ranked(docnums, scores).head(count, searcher_mod.SCORE_TIE)
+        assert head == plain[: len(head)]
+        assert len(head) >= min(count, n)
+        if len(head) < n:  # it stops where the scores stop being tied
+            assert not searcher_mod._tied(head[-1][1], plain[len(head)][1])
