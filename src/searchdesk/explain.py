@@ -120,7 +120,7 @@ def _tokens(text: str, relevant: _Relevance | None = None) -> list[_Token]:
         if skip is not None:
             stemmed = skip.get(raw)
             if stemmed is None:
-                stemmed = relevant.judge(raw, _analysed(raw))  # type: ignore[union-attr]
+                stemmed = relevant.judge(raw)  # type: ignore[union-attr]
             if stemmed >= 0:  # no token of this word can match: only counted
                 widx += stemmed
                 continue
@@ -146,6 +146,22 @@ def _tokens(text: str, relevant: _Relevance | None = None) -> list[_Token]:
     return tokens
 
 
+def _word_terms(raw: str) -> tuple[frozenset[str], int]:
+    """Every term of a word's tokens, and how many of them have stems (remembered)."""
+    found = _WORD_TERMS.get(raw)
+    if found is None:
+        tokens = _analysed(raw)
+        terms = frozenset(t for _s, _e, exact, stems in tokens for t in (exact, *stems))
+        found = terms, sum(1 for entry in tokens if entry[3])
+        if len(_WORD_TERMS) >= _WORD_TOKENS_SIZE:
+            _WORD_TERMS.clear()
+        _WORD_TERMS[raw] = found
+    return found
+
+
+_WORD_TERMS: dict[str, tuple[frozenset[str], int]] = {}
+
+
 def _analysed(raw: str) -> tuple[_WordToken, ...]:
     """:func:`_word_tokens`, remembered."""
     found = _WORD_TOKENS.get(raw)
@@ -160,7 +176,7 @@ def _analysed(raw: str) -> tuple[_WordToken, ...]:
 class _Relevance:
     """Which words of a text can match a query's items (remembered per word)."""
 
-    __slots__ = ("exact", "skip", "stems")
+    __slots__ = ("exact", "skip", "stems", "terms")
 
     def __init__(self, items: list[Item]) -> None:
         self.stems: set[str] = set()
@@ -173,17 +189,20 @@ class _Relevance:
                 (self.exact if item.field == EXACT else self.stems).update(item.seq)
             else:
                 self.exact.update(item.words)
+        self.terms = self.stems | self.exact
         #: Word → -1 if a token of it may match, else how many of its tokens
         #: have stems (what skipping it counts).
         self.skip: dict[str, int] = {}
 
-    def judge(self, raw: str, found: tuple[_WordToken, ...]) -> int:
-        """Remember and return what :attr:`skip` says of ``raw``."""
-        relevant = any(
-            exact in self.exact or any(t in self.stems for t in stems)
-            for _s, _e, exact, stems in found
-        )
-        verdict = -1 if relevant else sum(1 for entry in found if entry[3])
+    def judge(self, raw: str) -> int:
+        """Remember and return what :attr:`skip` says of ``raw``.
+
+        A word is kept when any of its terms (exact forms or stems) is one of
+        the plan's, whichever kind: keeping a word that cannot match costs a
+        token, never a highlight.
+        """
+        terms, stemmed = _word_terms(raw)
+        verdict = stemmed if terms.isdisjoint(self.terms) else -1
         self.skip[raw] = verdict
         return verdict
 

@@ -100,7 +100,7 @@ class _Segment:
 
     __slots__ = ("alive", "key", "offset", "reader")
 
-    def __init__(self, reader: Any, offset: int) -> None:
+    def __init__(self, reader: Any, offset: int, dead_cache: dict[tuple[str, int], IntArray]):
         self.reader = reader
         self.offset = offset
         segment = reader.segment()
@@ -108,8 +108,14 @@ class _Segment:
         deleted = reader.deleted_docs_set
         self.alive: Callable[[IntArray], IntArray] | None = None
         if deleted:
-            dead = np.fromiter(deleted, dtype=np.int64, count=len(deleted))
-            dead.sort()
+            # A segment's deletions only grow: their count names the set.
+            dead = dead_cache.get((self.key, len(deleted)))
+            if dead is None:
+                dead = np.fromiter(deleted, dtype=np.int64, count=len(deleted))
+                dead.sort()
+                if len(dead_cache) > 64:
+                    dead_cache.clear()
+                dead_cache[(self.key, len(deleted))] = dead
             self.alive = lambda ids: ~np.isin(ids, dead, assume_unique=True)
 
 
@@ -125,6 +131,7 @@ class ArrayRanker:
         self._size = 0
         self._postings: OrderedDict[tuple[str, str, bytes, bool], _Postings] = OrderedDict()
         self._lengths: dict[tuple[str, str], FloatArray] = {}
+        self._dead: dict[tuple[str, int], IntArray] = {}
         self._lock = threading.Lock()
 
     def evaluate(
@@ -145,7 +152,7 @@ class ArrayRanker:
         ids: list[IntArray] = []
         scores: list[FloatArray] = []
         for sub, offset in parts:
-            seg = _Segment(sub.reader(), offset)
+            seg = _Segment(sub.reader(), offset, self._dead)
             ctx = _Context(self, searcher, seg, check, avgfl)
             seg_ids, seg_scores = ctx.eval(q, mode)
             if seg.alive is not None and len(seg_ids):
@@ -597,16 +604,15 @@ def facets_and_page(
         repeated = copies[at] == digests
     else:
         repeated = np.zeros(len(digests), dtype=bool)
-    counted = np.bincount(sids[~repeated].astype(np.int64))
+    width = len(dm.sources)
+    counted = np.bincount(sids[~repeated].astype(np.int64), minlength=width)
     if repeated.any():
         r_sids, r_digests = sids[repeated], digests[repeated]
         order = np.lexsort((r_digests, r_sids))
         s_sorted, d_sorted = r_sids[order], r_digests[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = (s_sorted[1:] != s_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])
-        extra = np.bincount(s_sorted[first].astype(np.int64))
-        size = max(len(counted), len(extra))
-        counted = np.pad(counted, (0, size - len(counted))) + np.pad(extra, (0, size - len(extra)))
+        counted = counted + np.bincount(s_sorted[first].astype(np.int64), minlength=width)
     present = np.flatnonzero(counted)
     per_source = dict(zip(present.tolist(), counted[present].tolist(), strict=True))
     if wanted is not None:
