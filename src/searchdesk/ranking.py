@@ -44,7 +44,7 @@ from whoosh.util.numeric import byte_to_length
 from .docmap import NO_SOURCE
 from .query import ExactBonus, WordQuery
 
-__all__ = ["ArrayRanker", "Matches", "Ranked", "Unsupported", "facets_and_page"]
+__all__ = ["ArrayRanker", "Matches", "Ranked", "Unsupported", "count_matches", "facets_and_page"]
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
@@ -631,3 +631,15 @@ def _docmap_array(values: Any, dtype: Any) -> IntArray:
     """A docmap ``array`` seen as numpy, without a copy."""
     view = np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
     return view
+
+
+def count_matches(per_word: list[Matches], allowed: Matches | None) -> dict[int, int]:
+    """Document → how many of the words' match lists hold it (within ``allowed``)."""
+    lists = [m.docnums for m in per_word if len(m.docnums)]
+    if not lists:
+        return {}
+    docnums, counts = np.unique(np.concatenate(lists), return_counts=True)
+    if allowed is not None:
+        keep = np.isin(docnums, allowed.docnums, assume_unique=True)
+        docnums, counts = docnums[keep], counts[keep]
+    return dict(zip(docnums.tolist(), counts.tolist(), strict=True))

@@ -602,7 +602,7 @@ class SearchIndex:
                 )
         return SearchResult(text, total, tuple(hits), facets, suggestion, _ms(started), sources)
 
-    def _evaluate(self, s: Any, q: wq.Query, budget: _Budget) -> Any:
+    def _evaluate(self, s: Any, q: wq.Query, budget: _Budget, scored: bool = True) -> Any:
         """The query's matches as arrays (:mod:`searchdesk.ranking`), or None for Whoosh's path."""
         if self.ranker == "whoosh":
             return None
@@ -618,9 +618,27 @@ class SearchIndex:
         from .ranking import Unsupported
 
         try:
-            return self._arrays.evaluate(q, s, s.weighting, budget.check)
+            return self._arrays.evaluate(q, s, s.weighting if scored else None, budget.check)
         except Unsupported:
             return None
+
+    def _word_counts(
+        self, s: Any, words: list[wq.Query], allowed: wq.Query | None, budget: _Budget
+    ) -> Counter[int]:
+        """How many of ``words`` each document holds (only those ``allowed`` matches)."""
+        per_word = [self._evaluate(s, word, budget, scored=False) for word in words]
+        limit = self._evaluate(s, allowed, budget, scored=False) if allowed is not None else None
+        if all(m is not None for m in per_word) and (allowed is None or limit is not None):
+            from .ranking import count_matches
+
+            return Counter(count_matches(per_word, limit))
+        counts: Counter[int] = Counter()
+        for word in words:
+            counts.update(s.docs_for_query(_Budgeted(word, budget)))
+        if allowed is not None:
+            permitted = set(s.docs_for_query(_Budgeted(allowed, budget)))
+            counts = Counter({d: n for d, n in counts.items() if d in permitted})
+        return counts
 
     def _rank_arrays(
         self,
@@ -725,12 +743,7 @@ class SearchIndex:
         ranked = _with_heading_lift(loose)
         dm = self._docmap(s, marker)
         src_ids = dm.source_ids
-        counts: Counter[int] = Counter()
-        for word in words:
-            counts.update(s.docs_for_query(_Budgeted(word, budget)))
-        if mandatory:
-            allowed = set(s.docs_for_query(_Budgeted(loose, budget)))
-            counts = Counter({d: n for d, n in counts.items() if d in allowed})
+        counts = self._word_counts(s, words, loose if mandatory else None, budget)
         budget.check()
         ids = dm.source_index
         wanted = {ids[name] for name in sources if name in ids}
