@@ -7,13 +7,17 @@ than the latest request is dropped, so a stale result is never shown.
 Every engine call runs in a thread worker too (opening the index, its
 sources, a preview's neighbours, a document, a file's path) and posts its
 answer, or its error as one line, back to the UI: an index rebuilt or damaged
-under the app never becomes a traceback. A timer looks at the index's marker
+under the app never becomes a traceback. Each of those answers carries a
+serial number too: only the answer to the latest request is shown. A new
+result is painted first; the preview of its first hit and the sources' counts
+follow after that refresh. A timer looks at the index's marker
 every :data:`WATCH_SECONDS`; when another process has changed the index, the
 summary, the sources and the current results are reloaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -69,6 +73,8 @@ from .widgets import PreviewPane, QueryBox, ResultsList, SourceFilter, SourcePan
 DEBOUNCE_SECONDS = 0.15
 #: Hits fetched per page; more are fetched when the cursor reaches the end.
 PAGE_SIZE = 20
+#: A preview or a document still being read after this long says so.
+LOADING_SECONDS = 0.1
 #: How often the index's marker is read to notice another process's update.
 WATCH_SECONDS = 2.0
 #: A desktop opener that has exited by then with a failure status is reported.
@@ -166,6 +172,19 @@ class SearchdeskApp(App[int]):
         self._no_index: NoIndexScreen | None = None
         self.all_words = False
         """ctrl+t: every word required (no fallback to the paragraphs with most words)."""
+        self._preview_serial = 0
+        self._preview_hit: Hit | None = None
+        """The hit the preview shows, or is reading the neighbours of."""
+        self._preview_pending = False
+        self._preview_done = 0
+        """The serial of the last preview shown (with or without its neighbours)."""
+        self._detail_serial = 0
+        self._detail_done = 0
+        """The serial of the last document that came (or failed to)."""
+        self._detail_notice: str | None = None
+        """What the status line says while a document is slow to come."""
+        self._open_serial = 0
+        self._bindings_state: tuple[object, ...] | None = None
 
     # -- typed accessors -----------------------------------------------------
 
@@ -354,6 +373,11 @@ class SearchdeskApp(App[int]):
     def _query_changed(self) -> None:
         if self._debounce is not None:
             self._debounce.stop()
+        # The search under way is for a text the box no longer holds: stop it now
+        # rather than when the next one starts, so it stops competing for the GIL
+        # (and its result, or its error, is dropped however close it was).
+        self._serial += 1
+        self.workers.cancel_group(self, "search")
         self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
 
     def _search_now(self, limit: int = PAGE_SIZE) -> None:
@@ -365,7 +389,7 @@ class SearchdeskApp(App[int]):
         if not text.strip():
             self.result = None
             self.results_list.show_hits(())
-            self.preview.show(None)
+            self._clear_preview()
             self.source_panel.show_counts(self.infos, None)
             self._show_summary()
             return
@@ -415,6 +439,14 @@ class SearchdeskApp(App[int]):
         # The hits first: the sources panel (tens of ms for hundreds of rows) is
         # redrawn once they are on screen.
         self.call_after_refresh(self.source_panel.show_counts, self.infos, r.facets)
+        self._show_result_status()
+        self._update_preview()  # after the refresh that paints the hits
+        self._refresh_bindings()
+
+    def _show_result_status(self) -> None:
+        r = self.result
+        if r is None:
+            return
         self.status.show_result(
             r.total,
             r.elapsed_ms,
@@ -423,8 +455,23 @@ class SearchdeskApp(App[int]):
             words=None if r.matched_words is None else (r.matched_words, r.of_words or 0),
             all_words=self.all_words,
         )
-        self._update_preview()
-        self.refresh_bindings()
+
+    def _refresh_bindings(self) -> None:
+        """Refresh the footer only when a key it shows may have turned on or off:
+        the footer rebuilds its keys at each refresh (a layout pass of the whole
+        screen), and this is called at every hit and every cursor move."""
+        state = (
+            len(self.screen_stack),
+            type(self.screen),
+            self.focused,
+            self.index is not None,
+            self.result is not None and bool(self.result.suggestion),
+            bool(self.source_panel.selected),
+            self._has_hit(),
+        )
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def on_search_failed(self, message: SearchFailed) -> None:
         if message.serial == self._serial:
@@ -446,7 +493,7 @@ class SearchdeskApp(App[int]):
     @on(SourcePanel.Changed)
     def _sources_changed(self) -> None:
         self._search_now()
-        self.refresh_bindings()
+        self._refresh_bindings()
 
     @on(Input.Changed, "#source-filter")
     def _source_filter_changed(self, event: Input.Changed) -> None:
@@ -459,7 +506,7 @@ class SearchdeskApp(App[int]):
         if not self.screen_stack or not self.screen_stack[0].query(ResultsList):
             return  # the app is closing: the list emptied as it was removed
         self._update_preview()
-        self.refresh_bindings()
+        self._refresh_bindings()
         result = self.result
         if result is not None and self.results_list.at_end and result.total > len(result.hits):
             self._search_now(limit=self._limit + PAGE_SIZE)
@@ -504,30 +551,58 @@ class SearchdeskApp(App[int]):
             self.results_list.show_group(message.source, message.hits)
 
     def _update_preview(self) -> None:
-        """Show the highlighted hit; its neighbours are read in a worker."""
-        hit = self.results_list.current
-        if hit is None or not self.preview.display or self.index is None:
-            self.preview.show(hit)
+        """Preview the highlighted hit, once the screen is refreshed: the hits (or
+        the cursor) are painted first. Several calls before that refresh are one."""
+        if not self._preview_pending:
+            self._preview_pending = self.call_after_refresh(self._preview_now)
+
+    def _preview_now(self) -> None:
+        self._preview_pending = False
+        try:
+            hit = self.results_list.current
+            shown = self.preview.display
+        except NoMatches:
+            return  # the app is closing: its screen is gone
+        if hit is not None and hit is self._preview_hit:
+            return  # shown, or its neighbours are being read
+        if hit is None or not shown or self.index is None:
+            self._clear_preview(hit)
             return
-        self.load_preview(self.index, hit)
+        self._preview_serial += 1
+        serial = self._preview_serial
+        self._preview_hit = hit
+        self.load_preview(self.index, serial, hit)
+        self.set_timer(LOADING_SECONDS, lambda: self._preview_slow(serial, hit))
+
+    def _clear_preview(self, hit: Hit | None = None) -> None:
+        """Show ``hit`` without its neighbours (or nothing); a load under way is dropped."""
+        self._preview_serial += 1
+        self._preview_done = self._preview_serial
+        self._preview_hit = None  # a preview without neighbours is redone when it is shown
+        self.preview.show(hit)
+
+    def _preview_slow(self, serial: int, hit: Hit) -> None:
+        """The neighbours are slow to come: show the paragraph itself meanwhile."""
+        if serial == self._preview_serial and self._preview_done != serial:
+            with contextlib.suppress(NoMatches):
+                self.preview.show(hit, loading=True)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def load_preview(self, index: SearchIndex, hit: Hit) -> None:
+    def load_preview(self, index: SearchIndex, serial: int, hit: Hit) -> None:
         try:
             before, after = index.neighbours(hit.path, hit.ordinal)
         except Exception as exc:  # the hit is still shown, without its context
-            self.post_message(PreviewLoaded(hit, None, None))
+            self.post_message(PreviewLoaded(serial, hit, None, None))
             self.post_message(EngineProblem(_engine_error(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(PreviewLoaded(hit, before, after))
+            self.post_message(PreviewLoaded(serial, hit, before, after))
 
     def on_preview_loaded(self, message: PreviewLoaded) -> None:
-        try:
-            current = self.results_list.current
-        except NoMatches:
-            return  # the app is closing: its screen is gone
-        if current == message.hit:
+        if message.serial != self._preview_serial:
+            return  # the cursor has moved on: a newer preview is on its way
+        self._preview_done = message.serial
+        with contextlib.suppress(NoMatches):  # the app is closing: its screen is gone
             self.preview.show(message.hit, message.before, message.after)
 
     @on(OptionList.OptionSelected, "#results")
@@ -535,16 +610,27 @@ class SearchdeskApp(App[int]):
         hit = self.results_list.current
         if hit is None or self.index is None:
             return
-        self.load_detail(self.index, hit, self.query_box.value)
+        self._detail_serial += 1
+        serial = self._detail_serial
+        self.load_detail(self.index, serial, hit, self.query_box.value)
+        self.set_timer(LOADING_SECONDS, lambda: self._detail_slow(serial, hit))
+
+    def _detail_slow(self, serial: int, hit: Hit) -> None:
+        """The document is slow to come: say it is being read."""
+        if serial == self._detail_serial != self._detail_done and len(self.screen_stack) == 1:
+            self._detail_notice = f"reading {display_path(hit.source)}…"
+            with contextlib.suppress(NoMatches):
+                self.status.show_text(self._detail_notice)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def load_detail(self, index: SearchIndex, hit: Hit, text: str) -> None:
+    def load_detail(self, index: SearchIndex, serial: int, hit: Hit, text: str) -> None:
         """Read a hit's document and the query's matches in it, for the detail screen."""
         try:
             chunks = index.document(hit.path)
             matches = index.matches_in(hit.path, text, prefix_last=True, all_words=self.all_words)
         except Exception as exc:
             self.post_message(EngineProblem(_engine_error(exc)))
+            self.post_message(DetailLoaded(serial, hit, [], {}))
             return
         if not chunks:
             self.post_message(
@@ -554,12 +640,21 @@ class SearchdeskApp(App[int]):
                     "warning",
                 )
             )
-            return
         if not get_current_worker().is_cancelled:
-            self.post_message(DetailLoaded(hit, chunks, matches))
+            self.post_message(DetailLoaded(serial, hit, chunks, matches))
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
-        if len(self.screen_stack) == 1 and self.results_list.current == message.hit:
+        if message.serial != self._detail_serial:
+            return  # another hit was opened since
+        self._detail_done = message.serial
+        notice, self._detail_notice = self._detail_notice, None
+        if notice is not None and self.status.text == notice:
+            self._show_result_status()  # unless an error has taken its place
+        if (
+            message.chunks
+            and len(self.screen_stack) == 1
+            and self.results_list.current == message.hit
+        ):
             self.push_screen(DetailScreen(message.hit, message.chunks, message.matches))
 
     def on_engine_problem(self, message: EngineProblem) -> None:
@@ -689,10 +784,11 @@ class SearchdeskApp(App[int]):
         selected = self._selected_paragraph()
         if selected is None or self.index is None:
             return
-        self.find_file(self.index, selected)
+        self._open_serial += 1
+        self.find_file(self.index, self._open_serial, selected)
 
     @work(thread=True, exclusive=True, group="editor", exit_on_error=False)
-    def find_file(self, index: SearchIndex, paragraph: Paragraph) -> None:
+    def find_file(self, index: SearchIndex, serial: int, paragraph: Paragraph) -> None:
         """The real path of a paragraph's file, if it still exists (else a warning)."""
         source = paragraph.source
         try:
@@ -718,11 +814,13 @@ class SearchdeskApp(App[int]):
                 )
             )
         elif is_text(paragraph.path):
-            self.post_message(EditorTarget(real, paragraph.line))
+            self.post_message(EditorTarget(serial, real, paragraph.line))
         else:
-            self.post_message(OpenerTarget(real, paragraph.page, source))
+            self.post_message(OpenerTarget(serial, real, paragraph.page, source))
 
     def on_editor_target(self, message: EditorTarget) -> None:
+        if message.serial != self._open_serial:
+            return  # o was pressed again since: that file is opened instead
         editor = editor_name()
         try:
             command = editor_command(message.path, message.line)
@@ -738,6 +836,8 @@ class SearchdeskApp(App[int]):
 
     def on_opener_target(self, message: OpenerTarget) -> None:
         """Open a PDF, DOCX… with the desktop's opener, detached: the app stays on screen."""
+        if message.serial != self._open_serial:
+            return  # o was pressed again since: that file is opened instead
         name = display_path(message.source)
         try:
             opener = opener_command(message.path, message.page)

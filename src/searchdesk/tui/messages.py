@@ -80,8 +80,9 @@ class IndexChecked(Message):
 
 @dataclass
 class PreviewLoaded(Message):
-    """The paragraphs around a previewed hit."""
+    """The paragraphs around a previewed hit; ``serial`` tells a stale answer apart."""
 
+    serial: int
     hit: Hit
     before: Chunk | None
     after: Chunk | None
@@ -89,8 +90,11 @@ class PreviewLoaded(Message):
 
 @dataclass
 class DetailLoaded(Message):
-    """A hit's whole document and the query's matches in it, for the detail screen."""
+    """A hit's whole document and the query's matches in it, for the detail screen
+    (``chunks`` is empty when it could not be read: the reason was posted before);
+    ``serial`` tells a stale answer apart."""
 
+    serial: int
     hit: Hit
     chunks: list[Chunk]
     matches: dict[int, tuple[Span, ...]]
@@ -100,6 +104,7 @@ class DetailLoaded(Message):
 class EditorTarget(Message):
     """The file to open in ``$EDITOR``: its real path (checked to exist) and line."""
 
+    serial: int
     path: str
     line: int
 
@@ -109,6 +114,7 @@ class OpenerTarget(Message):
     """A document to open with the desktop's opener (not a text file): its real
     path (checked to exist), its page (None if it has none) and its label."""
 
+    serial: int
     path: str
     page: int | None
     source: str

@@ -24,9 +24,17 @@ class PreviewPane(VerticalScroll):
         yield Static(id="preview-body")
 
     def show(
-        self, hit: Hit | None, before: Chunk | None = None, after: Chunk | None = None
+        self,
+        hit: Hit | None,
+        before: Chunk | None = None,
+        after: Chunk | None = None,
+        *,
+        loading: bool = False,
     ) -> None:
+        """``hit`` in full between ``before`` and ``after``; ``loading``: the
+        paragraphs around it are still being read (the border says so)."""
         body = self.query_one("#preview-body", Static)
+        self.border_subtitle = "reading its context…" if loading and hit is not None else ""
         if hit is None:
             body.update("")
             return

@@ -125,6 +125,8 @@ class SourcePanel(OptionList):
 
     def show_counts(self, infos: list[SourceInfo], facets: dict[str, int] | None) -> None:
         """New sources or counts (``facets`` is None without a query: counts are paragraphs)."""
+        if infos is self._infos and facets == self._facets and self.option_count:
+            return  # the same rows: a word grew by a letter and matched the same files
         self._infos = infos
         self._facets = facets
         known = {i.source for i in infos}

@@ -10,8 +10,13 @@ from ...sanitize import escape, sanitize_line
 
 
 class StatusLine(Static):
+    """One line high (see searchdesk.tcss): an update repaints it without a layout
+    pass of the whole screen."""
+
     def __init__(self) -> None:
         super().__init__(id="status")
+        self.text: str | None = None
+        """The text :meth:`show_text` shows now (None while it shows a result)."""
 
     def show_result(
         self,
@@ -45,8 +50,12 @@ class StatusLine(Static):
                     " (ctrl+s)",
                 )
             )
-        self.update(Content(" · ").join(parts))
+        self.text = None
+        self.update(Content(" · ").join(parts), layout=False)
 
     def show_text(self, text: str, error: bool = False) -> None:
         """One line: controls in ``text`` (a name in an error message) are shown escaped."""
-        self.update(Content(escape(text)).stylize("bold $text-error" if error else ""))
+        self.text = text
+        self.update(
+            Content(escape(text)).stylize("bold $text-error" if error else ""), layout=False
+        )
