@@ -31,7 +31,7 @@ from .errors import (
 from .extract import is_text
 from .extract.pool import ExtractorPool, Outcome
 from .models import Chunk, IndexProgress, IndexReport
-from .parallel import ParallelWriter
+from .parallel import FastSegmentWriter, ParallelWriter
 from .paths import display_path
 from .schema import chunk_fields, file_records
 
@@ -40,7 +40,7 @@ ProgressCallback = Callable[[IndexProgress], None]
 #: Memory Whoosh's writers may use (in all) before flushing runs to disk.
 WRITER_LIMIT_MB = 256
 #: Below this many bytes to read, indexing stays in one process.
-PARALLEL_MIN_BYTES = 4_000_000
+PARALLEL_MIN_BYTES = 1_000_000
 #: At most this many indexing processes.
 MAX_PROCS = 4
 
@@ -337,7 +337,7 @@ def _open_writer(ix: FileIndex, bytes_to_read: int) -> SegmentWriter:
     if procs > 1 and bytes_to_read >= PARALLEL_MIN_BYTES:
         writer = ParallelWriter(ix, procs=procs, limitmb=WRITER_LIMIT_MB // procs, batchsize=200)
     else:
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        writer = FastSegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
     return store.keep_old_files(writer)
 
 

@@ -1,7 +1,7 @@
 """A failing indexing worker: its real error reaches the parent, and nothing is committed.
 
 Workers are forked, so a monkeypatch made before the writer starts its
-workers is what they run. Patching ``SegmentWriter.add_document`` reaches
+workers is what they run. Patching ``FastSegmentWriter.add_document`` reaches
 only the workers: the parent's ``MpWriter`` has its own ``add_document``.
 """
 
@@ -19,7 +19,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from searchdesk.errors import SearchdeskError
-from searchdesk.parallel import ParallelWriter, WorkerError
+from searchdesk.parallel import FastSegmentWriter, ParallelWriter, WorkerError
 
 DOCS = 1000  # five batches of 200: both workers get work
 
@@ -42,7 +42,8 @@ def fail_in_workers(monkeypatch: pytest.MonkeyPatch, exc: BaseException | None) 
         else:
             raise exc
 
-    monkeypatch.setattr(SegmentWriter, "add_document", add_document)
+    # Workers write with searchdesk's writer (Whoosh's SegmentWriter, faster).
+    monkeypatch.setattr(FastSegmentWriter, "add_document", add_document)
 
 
 def write_and_commit(ix: FileIndex) -> None:

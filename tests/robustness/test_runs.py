@@ -242,21 +242,21 @@ def test_index_folder_without_marker_is_refused(tmp_path: Path) -> None:
 def test_a_failing_worker_process_fails_the_run_instead_of_losing_paragraphs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from whoosh.writing import SegmentWriter
-
     from searchdesk import indexer
+    from searchdesk.parallel import FastSegmentWriter
 
     index_dir = tmp_path / "index"
     build_index([SEEDS], index_dir)
     parent = os.getpid()
-    real_add = SegmentWriter.add_document
+    real_add = FastSegmentWriter.add_document
 
-    def add_in_parent_only(self: SegmentWriter, **fields: object) -> None:
+    def add_in_parent_only(self: FastSegmentWriter, **fields: object) -> None:
         if os.getpid() != parent:  # a forked worker: the disk is full
             raise OSError(28, "No space left on device")
         real_add(self, **fields)
 
-    monkeypatch.setattr(SegmentWriter, "add_document", add_in_parent_only)
+    # Workers write with searchdesk's writer (Whoosh's SegmentWriter, faster).
+    monkeypatch.setattr(FastSegmentWriter, "add_document", add_in_parent_only)
     monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     docs = tmp_path / "docs"
