@@ -9,12 +9,12 @@ starts fast and never loads Textual.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
-import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
@@ -54,6 +54,39 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    with _translations_cached():
+        return _build_parser()
+
+
+@contextlib.contextmanager
+def _translations_cached() -> Iterator[None]:
+    """Translate argparse's own strings once each while the parser is built.
+
+    argparse passes ``options``, ``positional arguments``, ``show this help
+    message and exit``… through ``gettext``, which looks for a catalogue on
+    disk at every call when there is none (nothing is cached then): about
+    30 calls and 100 ``stat``s for this parser, several ms of every command's
+    start. The translations are the same, looked up once.
+    """
+    names = vars(argparse)
+    lookup: Callable[[str], str] = names["_"]
+    cache: dict[str, str] = {}
+
+    def cached(message: str) -> str:
+        try:
+            return cache[message]
+        except KeyError:
+            cache[message] = translated = lookup(message)
+            return translated
+
+    names["_"] = cached
+    try:
+        yield
+    finally:
+        names["_"] = lookup
+
+
+def _build_parser() -> argparse.ArgumentParser:
     index_opt = _Parser(add_help=False)
     index_opt.add_argument(
         "--index",
@@ -381,6 +414,8 @@ def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
             if result.suggestion:
                 sys.stderr.write(f"did you mean: {escape(result.suggestion)}\n")
         if not result.total and stop_words_only(args.query):
+            import shlex
+
             quoted = shlex.quote('"' + args.query.replace('"', "") + '"')
             sys.stderr.write(
                 f"searchdesk: {escape(args.query)} has only stop words, which are not searched;"

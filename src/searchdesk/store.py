@@ -21,7 +21,7 @@ import contextlib
 import fcntl
 import io
 import json
-import multiprocessing.util
+import mmap
 import os
 import pickle
 import re
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 
 from . import docmap, trust
@@ -307,17 +308,178 @@ def _read_toc(storage: Any, indexname: str, gen: int, schema: Any) -> Any:
     return TOC(schema, segments, gen, version=version, release=release)
 
 
+class _MappedFile(BufferFile):
+    """A read-only Whoosh file over a slice of a memory map: nothing is copied at open.
+
+    Whoosh's own mapping (``CompoundStorage`` with ``supports_mmap``) wraps
+    every part of a segment it opens (terms, postings, lengths, stored
+    fields) in a ``BytesIO``, which copies the part whole: opening a searcher
+    read every segment's postings into memory. Here a part is a
+    ``memoryview`` of the map; a query reads only the pages it touches, from
+    the page cache, shared by every process that has the index open.
+    """
+
+    def __init__(
+        self, view: memoryview, name: str | None, mapping: mmap.mmap, base: int, whole: bool
+    ) -> None:
+        self._buf = view
+        self._name = name
+        self._pos = 0
+        self._size = len(view)
+        self._mapping = mapping
+        self._base = base
+        """Offset of this part in the mapped file."""
+        self._whole = whole
+        """The mapped file itself (closing it unmaps), not one of its parts."""
+        self.onclose = None
+        self.is_real = False
+        self.is_closed = False
+
+    @property
+    def file(self) -> _MappedFile:
+        # StructFile reads pickles and iterates through ``self.file``: this object
+        # is its own file (a property, not an attribute: no reference cycle).
+        return self
+
+    def read(self, size: int | None = -1) -> bytes:
+        pos = self._pos
+        end = self._size if size is None or size < 0 else min(pos + size, self._size)
+        if end <= pos:
+            return b""
+        self._pos = end
+        return self._buf[pos:end].tobytes()
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.is_closed:
+            raise ValueError("I/O operation on closed file")
+        pos = self._pos
+        end = self._size if size is None or size < 0 else min(pos + size, self._size)
+        newline = self._mapping.find(b"\n", self._base + pos, self._base + end)
+        return self.read((end if newline < 0 else newline - self._base + 1) - pos)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if whence == 1:
+            pos += self._pos
+        elif whence == 2:
+            pos += self._size
+        if pos < 0:
+            raise ValueError("negative seek position")
+        self._pos = pos
+        return pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def flush(self) -> None:
+        pass
+
+    def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
+        """A part of this file (what ``CompoundStorage`` lends), as a view of the same map."""
+        if position < 0 or length < 0 or position + length > self._size:
+            raise ValueError(f"a part of {self._name} lies outside it: the file is damaged")
+        view = self._buf[position : position + length]
+        return _MappedFile(
+            view, name or self._name, self._mapping, self._base + position, whole=False
+        )
+
+    def read_pickle(self) -> Any:
+        """Only the segment's directory is a pickle read from the file itself:
+        names, offsets and lengths (builtins), never a class."""
+        return _DataUnpickler(self).load()
+
+    def close(self) -> None:
+        if self.is_closed:
+            return
+        self.is_closed = True
+        # A released view raises ValueError on any later read (a read error).
+        with contextlib.suppress(BufferError):
+            self._buf.release()
+        if self._whole:
+            # Unmap now, unless a part is still open: then the map goes with its last view.
+            with contextlib.suppress(BufferError):
+                self._mapping.close()
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Unpickles plain data only (dicts, lists, strings, numbers): no class at all."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+
+
+def _map_file(path: str, name: str, expected: tuple[int, int, int] | None) -> _MappedFile:
+    """Map ``path`` read-only; ``expected`` is its (size, mtime, inode) in the marker."""
+    if expected is None:
+        raise OSError(f"{name} is not a file of the live commit")
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if (st.st_size, st.st_mtime_ns, st.st_ino) != expected:
+            # Not the file the marker vouched for (a writer switched, or tampering).
+            raise OSError(f"{name} changed since the index marker was read")
+        trust.check_owned(Path(path), st, "the index file")
+        mapping = mmap.mmap(fd, st.st_size, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+    return _MappedFile(memoryview(mapping), name, mapping, 0, whole=True)
+
+
+class _MappedStorage(FileStorage):
+    """A reader's storage: compound segment files are memory-mapped, their parts
+    read in place (:class:`_MappedFile`).
+
+    Safe to map: a segment file is written once, under a fresh random name,
+    and never changed in place. A commit or ``--rebuild`` writes new files
+    and :func:`sweep` unlinks the old ones (a mapped file stays readable
+    after its unlink). Each file is checked when mapped against the size,
+    mtime and inode the signed marker lists, so what is mapped is the file
+    that was verified. Only a truncation in place *after* mapping (by this
+    user, outside searchdesk; others cannot write the files) or a disk error
+    could still make a read fault (SIGBUS); Whoosh's own mapping, which read
+    stored fields and columns from the map, had the same exposure.
+    """
+
+    supports_mmap = False
+    """Stop ``CompoundStorage`` mapping (and copying) on its own: it asks our
+    file for each part with ``subset()`` instead."""
+
+    def __init__(self, path: str, expected: dict[str, tuple[int, int, int]]) -> None:
+        super().__init__(path)
+        self._expected = expected
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        if kwargs or not name.endswith(_COMPOUND_EXT):
+            return super().open_file(name, **kwargs)
+        return _map_file(self._fpath(name), name, self._expected.get(name))
+
+
+#: Whoosh's compound segment file: one per segment, holding all its parts.
+_COMPOUND_EXT = ".seg"
+
+
 class SafeIndex(FileIndex):
     """A Whoosh ``FileIndex`` pinned to one TOC generation, with searchdesk's schema.
 
     Whoosh opens the newest TOC it finds; searchdesk opens the one the
     marker names, so a commit is live only once the marker says so. With
     ``toc=None`` (the writer, under the lock) the newest TOC is used.
+    ``files`` (a reader's, from the verified marker) maps segment files
+    instead of reading them (:class:`_MappedStorage`).
     """
 
-    def __init__(self, index_dir: Path, generation: str, toc: int | None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        generation: str,
+        toc: int | None,
+        files: Sequence[FileEntry] | None = None,
+    ) -> None:
         # FileIndex.__init__ would read (and unpickle) the newest TOC: not that.
-        self.storage = FileStorage(str(index_dir))
+        if files is None:
+            self.storage = FileStorage(str(index_dir))
+        else:
+            expected = {name: (size, mtime, ino) for name, size, mtime, ino in files}
+            self.storage = _MappedStorage(str(index_dir), expected)
         self._schema = make_schema()
         self.indexname = generation
         self.toc = toc
@@ -337,7 +499,7 @@ def open_index(index_dir: Path) -> tuple[SafeIndex, Marker]:
             raise _building_error(index_dir)
         try:
             _verify_files(index_dir, marker)
-            ix = SafeIndex(index_dir, marker.generation, marker.toc)
+            ix = SafeIndex(index_dir, marker.generation, marker.toc, marker.files)
             ix._read_toc()
             return ix, marker
         except _FilesChanged:
@@ -658,6 +820,8 @@ def writer_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         # Forked writer processes must not keep the lock alive after we die.
+        import multiprocessing.util  # (the writer's alone: readers need not load it)
+
         handle = _LockHandle(fd)
         multiprocessing.util.register_after_fork(handle, _in_forked_child)
         try:

@@ -478,3 +478,197 @@ def test_a_second_user_can_neither_open_nor_write_my_index(tmp_path: Path) -> No
         assert "belongs to another user" in done.stderr
     finally:
         shutil.rmtree(shared)
+
+
+# -- segments read in place (memory-mapped) ---------------------------------------
+
+
+def _segments(index_dir: Path) -> list[Path]:
+    marker = json.loads((index_dir / store.MARKER).read_text())
+    return [index_dir / name for name, *_ in marker["files"] if name.endswith(".seg")]
+
+
+def _rewrite_in_place(path: Path, offset: int, data: bytes) -> None:
+    """Overwrite bytes of ``path`` keeping its size, inode and mtime: damage the
+    marker's checks cannot see (a disk fault, or a deliberate edit)."""
+    st = path.stat()
+    with open(path, "r+b") as fh:
+        fh.seek(offset if offset >= 0 else st.st_size + offset)
+        fh.write(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size
+
+
+def _results(ix: Any, texts: list[str]) -> list[list[tuple[int, float, str]]]:
+    from whoosh.qparser import QueryParser
+
+    out = []
+    with ix.searcher() as s:
+        for text in texts:
+            q = QueryParser("exact", ix.schema).parse(text)
+            out.append([(h.docnum, round(h.score, 6), h["body"]) for h in s.search(q, limit=20)])
+    return out
+
+
+def test_mapped_segments_answer_as_whoosh_reading_them_whole(tmp_path: Path) -> None:
+    """A reader maps each segment and reads its parts in place, never copying them;
+    every answer is the one Whoosh's own storage gives."""
+    from whoosh.filedb.structfile import BufferFile
+
+    index_dir = seeded_index(tmp_path)
+    mapped, marker = store.open_index(index_dir)
+    whole = store.SafeIndex(index_dir, marker.generation, marker.toc)  # Whoosh's FileStorage
+    texts = ["paix", "ukraine", '"article 5"', "otan*", "négociations OR sécurité", "zzzq"]
+    expected = _results(whole, texts)
+    assert any(expected) and _results(mapped, texts) == expected
+    with mapped.reader() as reader:
+        for sub, _ in reader.leaf_readers():
+            postings = sub._terms._postfile
+            assert isinstance(postings, store._MappedFile)
+            assert isinstance(postings._buf, memoryview)  # a view of the map, not a copy
+    with whole.reader() as reader:
+        for sub, _ in reader.leaf_readers():
+            assert type(sub._terms._postfile) is BufferFile
+
+
+def test_mapped_file_reads_as_a_buffer_file(tmp_path: Path) -> None:
+    """The structured reads Whoosh makes give what its own BufferFile gives."""
+    import mmap
+    import random
+
+    from whoosh.filedb.structfile import BufferFile, StructFile
+
+    rng = random.Random(3)
+    out = io.BytesIO()
+    writer = StructFile(out)
+    for _ in range(200):
+        writer.write_varint(rng.randrange(1 << 40))
+        writer.write_int(rng.randrange(-(1 << 31), 1 << 31))
+        writer.write(b"line %d\n" % rng.randrange(1000))
+    data = b"HEAD" + out.getvalue() + b"tail without newline"
+    path = tmp_path / "g1_x.seg"
+    path.write_bytes(data)
+    st = path.stat()
+    top = store._map_file(str(path), path.name, (st.st_size, st.st_mtime_ns, st.st_ino))
+    assert isinstance(top._mapping, mmap.mmap)
+    part = top.subset(4, len(data) - 4)
+    same = BufferFile(memoryview(data)[4:])
+    for _ in range(200):
+        assert part.read_varint() == same.read_varint()
+        assert part.read_int() == same.read_int()
+        assert part.readline() == same.readline()
+    assert part.tell() == same.tell()
+    assert part.readline() == same.readline() == b"tail without newline"
+    assert part.read(5) == same.read(5) == b""
+    assert part.get(3, 10) == same.get(3, 10)
+    assert part.get_array(8, "i", 4) == same.get_array(8, "i", 4)
+    assert part.seek(-4, 2) == len(data) - 8 and part.read() == b"line"
+    assert part.subset(1, 3).read() == data[5:8]
+    with pytest.raises(ValueError):
+        part.subset(len(data) - 6, 10)  # past the end: a damaged directory
+    part.close()
+    part.seek(0)
+    with pytest.raises(ValueError):
+        part.read(1)  # a closed part reads as a read error, never stale memory
+    top.close()
+    assert top._mapping.closed
+
+
+def test_a_segment_directory_cannot_name_code(tmp_path: Path) -> None:
+    """Defence in depth, as for the TOC: a segment's directory is plain data."""
+    from whoosh.filedb.compound import CompoundStorage
+
+    sentinel = tmp_path / "pwned"
+    evil = pickle.dumps(_Evil(sentinel), 2)
+    path = tmp_path / "g1_x.seg"
+    path.write_bytes((12).to_bytes(8, "big") + len(evil).to_bytes(4, "big") + evil)
+    st = path.stat()
+    top = store._map_file(str(path), path.name, (st.st_size, st.st_mtime_ns, st.st_ino))
+    with pytest.raises(pickle.UnpicklingError, match=r"(posix|os)\.system"):
+        CompoundStorage(top, use_mmap=False)
+    assert not sentinel.exists()
+
+
+def test_a_segment_replaced_after_the_marker_was_read_is_not_mapped(tmp_path: Path) -> None:
+    """Between verifying the marker and opening a segment, a file can change: what is
+    mapped must be the file the marker vouched for (size, mtime, inode), else refused."""
+    from searchdesk.errors import NotAnIndex
+    from searchdesk.searcher import SearchIndex
+
+    index_dir = seeded_index(tmp_path)
+    seg = _segments(index_dir)[0]
+    with SearchIndex(index_dir) as ix:  # verified; no segment opened yet
+        copy = seg.with_suffix(".tmp")
+        shutil.copy2(seg, copy)
+        os.replace(copy, seg)  # same bytes, another inode
+        with pytest.raises(NotAnIndex, match="changed outside searchdesk"):
+            ix.search("paix")
+    st = seg.stat()
+    with pytest.raises(OSError, match="changed since"):
+        store._map_file(str(seg), seg.name, (st.st_size + 1, st.st_mtime_ns, st.st_ino))
+    with pytest.raises(OSError, match="not a file of the live commit"):
+        store._map_file(str(seg), seg.name, None)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "header",  # the directory's offset: points past the end
+        "directory",  # the pickled directory of parts, at the end
+        "truncated",  # shorter than the marker says
+        "emptied",
+    ],
+)
+def test_a_damaged_segment_gives_one_line(tmp_path: Path, where: str) -> None:
+    index_dir = seeded_index(tmp_path)
+    seg = _segments(index_dir)[0]
+    if where == "header":
+        _rewrite_in_place(seg, 0, (1 << 40).to_bytes(8, "big"))
+    elif where == "directory":
+        _rewrite_in_place(seg, -40, b"\xff" * 40)
+    elif where == "truncated":
+        os.truncate(seg, seg.stat().st_size // 2)
+    else:
+        os.truncate(seg, 0)
+    for args in (["query", "paix"], ["query", "paix", "--json"], ["stats"]):
+        done = run("--index", str(index_dir), *args)
+        assert done.returncode == 2, done
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert "--rebuild" in done.stderr
+    done = run("--index", str(index_dir), "index", "--rebuild", str(SEEDS))
+    assert done.returncode == 0, done.stderr
+    assert hits(index_dir, "paix") > 0
+
+
+def test_damage_inside_a_segment_never_gives_a_traceback(tmp_path: Path) -> None:
+    """Bytes overwritten in the middle (postings, stored text…): whatever a query
+    reads there, the command ends with hits, none, or one line, never a traceback."""
+    index_dir = seeded_index(tmp_path)
+    seg = _segments(index_dir)[0]
+    size = seg.stat().st_size
+    for i, offset in enumerate(range(64, size - 64, max(size // 7, 1))):
+        _rewrite_in_place(seg, offset, bytes((i * 37 + k) % 256 for k in range(48)))
+    for text in ("paix", "ukraine", '"article 5"', "otan*"):
+        done = run("--index", str(index_dir), "query", text)
+        assert done.returncode in (0, 1, 2), done
+        assert "Traceback" not in done.stderr
+        assert done.returncode != 2 or done.stderr.count("\n") == 1
+
+
+def test_reading_and_closing_releases_every_map(tmp_path: Path) -> None:
+    from searchdesk.searcher import SearchIndex
+
+    index_dir = seeded_index(tmp_path)
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    def maps() -> int:
+        return sum(".seg" in line for line in Path("/proc/self/maps").read_text().splitlines())
+
+    before = (open_fds(), maps())
+    for _ in range(5):
+        with SearchIndex(index_dir) as ix:
+            assert ix.search("paix").total > 0
+            assert maps() > before[1]
+    assert (open_fds(), maps()) == before

@@ -1,0 +1,83 @@
+"""What a one-shot `searchdesk query` pays before and after its search.
+
+A cold query is mostly start-up: imports, the parser, opening the index. These
+tests pin the costs that were cut, without timing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gettext
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchdesk import store
+from searchdesk.cli import build_parser
+
+from .test_cli import run
+
+
+def test_parser_translates_argparse_strings_once_and_restores_gettext() -> None:
+    # argparse calls gettext for its own strings; building the parser looks each
+    # up once (gettext searches the disk at every call when no catalogue exists).
+    before = vars(argparse)["_"]
+    help_text = build_parser().format_help()
+    assert vars(argparse)["_"] is before is gettext.gettext
+    assert gettext.gettext("show this help message and exit") in help_text
+    assert "COMMAND" in help_text and "query" in help_text
+
+
+def test_query_loads_no_writer_module(seeds_index: Path) -> None:
+    """The write lock's multiprocessing hook (and subprocess, socket with it) is the
+    writer's: a query does not import it."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from searchdesk.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['--index', {str(seeds_index)!r}, 'query', 'paix']) == 0\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    loaded = {name.split(".")[0] for name in out.split()}
+    assert {"whoosh", "searchdesk"} <= loaded
+    assert not loaded & {"multiprocessing", "subprocess", "socket", "shlex", "textual", "rich"}
+
+
+def test_query_maps_segments_and_answers_as_before(
+    seeds_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine reads the segments in place; every answer is the one it gives
+    over Whoosh's own storage (which copies each part into memory)."""
+    from searchdesk.render import render_json
+    from searchdesk.searcher import SearchIndex
+
+    queries = ["négociations", '"article 5"', "otan*", "paix OR guerre", "source:seeds/*"]
+
+    def answers() -> list[str]:
+        with SearchIndex(seeds_index) as ix:
+            assert isinstance(ix.marker, store.Marker)
+            return [render_json(ix.search(q, limit=50)) for q in queries]
+
+    mapped = answers()
+    ix, _ = store.open_index(seeds_index)
+    assert isinstance(ix.storage, store._MappedStorage)
+
+    real, opened = store.open_index, []
+
+    def whole_files(index_dir: Path) -> tuple[store.SafeIndex, store.Marker]:
+        _, marker = real(index_dir)
+        opened.append(store.SafeIndex(index_dir, marker.generation, marker.toc))
+        return opened[-1], marker
+
+    monkeypatch.setattr(store, "open_index", whole_files)
+    assert answers() == mapped
+    assert opened and not isinstance(opened[0].storage, store._MappedStorage)
+    assert json.loads(mapped[0])["total"] > 0
+    done = run("--index", str(seeds_index), "query", queries[0], "--json", "--limit", "50")
+    assert done.returncode == 0 and done.stdout.strip() == mapped[0]
