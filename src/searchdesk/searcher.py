@@ -621,6 +621,12 @@ class SearchIndex:
             return self._arrays.evaluate(q, s, s.weighting if scored else None, budget.check)
         except Unsupported:
             return None
+        except AttributeError:
+            # The array path reads Whoosh's W3 posting blocks through private
+            # attributes: a Whoosh release that renames them must not break
+            # searching. Its matchers give the same answers, slower.
+            self.ranker = "whoosh"
+            return None
 
     def _word_counts(
         self, s: Any, words: list[wq.Query], allowed: wq.Query | None, budget: _Budget
@@ -1252,6 +1258,8 @@ def _first_places(docnums: Sequence[int], reader: Any, dm: DocMap, count: int) -
     The docmap orders files; stored lines are read only to order documents
     of one file.
     """
+    if len(docnums) == 1:
+        return list(docnums[:count])  # the common case: a paragraph that does not repeat
     by_file = sorted(docnums, key=lambda d: dm.files[dm.file_ids[d]])
     if len(by_file) > count:
         end = count

@@ -217,3 +217,20 @@ def test_ranked_head_equals_a_full_sort(seed: int) -> None:
         assert len(head) >= min(count, n)
         if len(head) < n:  # it stops where the scores stop being tied
             assert not searcher_mod._tied(head[-1][1], plain[len(head)][1])
+
+
+def test_a_whoosh_without_the_private_block_api_falls_back(
+    index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The array path reads W3 blocks through private attributes: if they vanish, Whoosh answers."""
+    from searchdesk import ranking
+
+    def gone(*_args: object, **_kwargs: object) -> None:
+        raise AttributeError("_read_data")
+
+    with SearchIndex(index, ranker="whoosh") as w:
+        expected = key(w.search("fichier OR négociations"))
+    monkeypatch.setattr(ranking, "_read_postings", gone)
+    with SearchIndex(index, ranker="arrays") as a:
+        assert key(a.search("fichier OR négociations")) == expected
+        assert a.ranker == "whoosh"
