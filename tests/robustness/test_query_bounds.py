@@ -26,6 +26,7 @@ from ..cli.test_cli import SEEDS, run
 
 #: Where Whoosh's Searcher runs a query (matching, collecting).
 MATCHING = str(Path(whoosh.searching.__file__))
+RANKING = str(Path(searcher.__file__).with_name("ranking.py"))
 #: 300 distinct words, one per paragraph, in three files: zqaat, zqabt, … zqlnt.
 ZQ_WORDS = [
     "zq" + a + b + "t" for a, b in itertools.product("abcdefghijklmnopqrstuvwxyz", repeat=2)
@@ -162,21 +163,25 @@ def test_a_search_out_of_time_says_so(ix: SearchIndex) -> None:
 # -- cancelling -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("ranker", ["whoosh", "arrays"])
 @pytest.mark.parametrize("query", ["commun", "comm*", '"bien commun"', "commun OR zqa*"])
-def test_should_stop_stops_a_running_match(ix: SearchIndex, query: str) -> None:
-    """The second poll of ``should_stop`` comes from inside Whoosh's matching."""
+def test_should_stop_stops_a_running_match(index_dir: Path, query: str, ranker: str) -> None:
+    """The second poll of ``should_stop`` comes from inside the matching: Whoosh's
+    collector, or the array path between posting lists."""
     stacks: list[list[str]] = []
 
     def should_stop() -> bool:
         stacks.append([frame.filename for frame in inspect.stack()])
         return len(stacks) > 1
 
-    assert ix.search(query, limit=1).total > 0
-    with pytest.raises(SearchCancelled):
-        ix.search(query, should_stop=should_stop)
+    with SearchIndex(index_dir, ranker=ranker) as ix:
+        assert ix.search(query, limit=1).total > 0
+        with pytest.raises(SearchCancelled):
+            ix.search(query, should_stop=should_stop)
     assert len(stacks) == 2
-    assert MATCHING not in stacks[0]  # the first poll: before any work
-    assert MATCHING in stacks[1]
+    inside = MATCHING if ranker == "whoosh" else RANKING
+    assert inside not in stacks[0]  # the first poll: before any work
+    assert inside in stacks[1]
 
 
 def test_should_stop_stops_an_expansion(ix: SearchIndex) -> None:
