@@ -18,6 +18,7 @@ summary, the sources and the current results are reloaded.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import subprocess
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
+from textual._time import get_time  # the clock of Message.time
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -79,6 +81,12 @@ LOADING_SECONDS = 0.1
 WATCH_SECONDS = 2.0
 #: A desktop opener that has exited by then with a failure status is reported.
 OPENER_CHECK_SECONDS = 2.0
+#: Python's full garbage collections (50-200 ms of a stopped UI with Textual
+#: and an index loaded) run after this many young ones (its default is 10),
+#: so in practice only when the app collects itself, at a pause in the typing.
+FULL_GC_EVERY = 1000
+#: No keystroke for this long: a pause, when the app collects its garbage.
+IDLE_GC_SECONDS = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +171,8 @@ class SearchdeskApp(App[int]):
         self.result: SearchResult | None = None
         self._serial = 0
         self._debounce: Timer | None = None
+        self._reveal: Timer | None = None
+        """Shows a search's result, come before the end of its debounce, at that end."""
         self._limit = PAGE_SIZE
         self._loading = False
         self._stale = False
@@ -185,6 +195,10 @@ class SearchdeskApp(App[int]):
         """What the status line says while a document is slow to come."""
         self._open_serial = 0
         self._bindings_state: tuple[object, ...] | None = None
+        self._active = 0.0
+        """When the query or the results' cursor last moved (:func:`get_time`)."""
+        self._gc_threshold: tuple[int, int, int] | None = None
+        """Python's collection thresholds, while the app schedules full collections."""
 
     # -- typed accessors -----------------------------------------------------
 
@@ -253,6 +267,37 @@ class SearchdeskApp(App[int]):
     def on_unmount(self) -> None:
         if self.index is not None:
             self.index.close()
+        self._release_gc()
+
+    # -- garbage collection: at pauses, not while typing ------------------------
+
+    def _schedule_gc(self) -> None:
+        """Once the index is open: the objects made so far (Textual, the index's
+        readers) are frozen, out of every later collection, and full collections
+        are left to :meth:`_collect_when_idle`. A full collection walks every
+        object and held the UI for 85-190 ms, often between a keystroke and
+        its results."""
+        if self._gc_threshold is not None:
+            return
+        self._gc_threshold = gc.get_threshold()
+        young, middle, _full = self._gc_threshold
+        gc.freeze()
+        gc.set_threshold(young, middle, FULL_GC_EVERY)
+
+    def _release_gc(self) -> None:
+        threshold, self._gc_threshold = self._gc_threshold, None
+        if threshold is not None:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+
+    def _collect_when_idle(self) -> None:
+        """A full collection at a pause, if objects have aged since the last one."""
+        if (
+            self._gc_threshold is not None
+            and gc.get_count()[2]
+            and get_time() - self._active >= IDLE_GC_SECONDS
+        ):
+            gc.collect()
 
     # -- opening the index and following its changes ---------------------------
 
@@ -295,6 +340,7 @@ class SearchdeskApp(App[int]):
         self.marker = message.marker
         self.infos = message.infos
         self._close_no_index_screen()
+        self._schedule_gc()
         facets = self.result.facets if self.result is not None else None
         self.source_panel.show_counts(self.infos, facets)
         self._search_now(limit=self._limit)  # the current query, on the index as it is now
@@ -343,6 +389,7 @@ class SearchdeskApp(App[int]):
 
     def _watch(self) -> None:
         """Timer: look at the marker, unless a load or an in-app indexing run is under way."""
+        self._collect_when_idle()
         if self._loading or (self._no_index is not None and self._no_index.busy):
             return
         self.check_index()
@@ -370,19 +417,43 @@ class SearchdeskApp(App[int]):
     # -- searching -------------------------------------------------------------
 
     @on(Input.Changed, "#query")
-    def _query_changed(self) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
+    def _query_changed(self, event: Input.Changed) -> None:
+        self._stop_timers()
+        self._active = get_time()
         # The search under way is for a text the box no longer holds: stop it now
         # rather than when the next one starts, so it stops competing for the GIL
         # (and its result, or its error, is dropped however close it was).
         self._serial += 1
         self.workers.cancel_group(self, "search")
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
+        if self.index is not None and event.value.strip():
+            # Searched as soon as the keystroke is drawn (not while it is: the
+            # search would compete with its echo for the GIL), shown when the
+            # debounce ends, from the keystroke (the message's time): typing
+            # looks the same, and the results come without the search's time.
+            self.call_after_refresh(
+                self._search_ahead, self._serial, event.time + DEBOUNCE_SECONDS
+            )
+        else:  # the index summary, or nothing to search yet
+            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
 
-    def _search_now(self, limit: int = PAGE_SIZE) -> None:
+    def _stop_timers(self) -> None:
+        """A new request: the debounce under way and a result held for its time are dropped."""
+        for timer in (self._debounce, self._reveal):
+            if timer is not None:
+                timer.stop()
+        self._debounce = self._reveal = None
+
+    def _search_ahead(self, serial: int, show_at: float) -> None:
+        if serial == self._serial:  # no keystroke since
+            self._search_now(show_at=show_at)
+
+    def _search_now(self, limit: int = PAGE_SIZE, show_at: float | None = None) -> None:
+        """Search for the query box's text now; its result is shown at once, or
+        at ``show_at`` (a :func:`get_time` time) if it comes before."""
         if self.index is None:
             return
+        if show_at is None:
+            self._stop_timers()
         self._serial += 1
         self._limit = limit
         text = self.query_box.value
@@ -394,11 +465,17 @@ class SearchdeskApp(App[int]):
             self._show_summary()
             return
         sources = tuple(self.source_panel.selected)
-        self.run_search(self.index, self._serial, text, sources, limit)
+        self.run_search(self.index, self._serial, text, sources, limit, show_at)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def run_search(
-        self, index: SearchIndex, serial: int, text: str, sources: tuple[str, ...], limit: int
+        self,
+        index: SearchIndex,
+        serial: int,
+        text: str,
+        sources: tuple[str, ...],
+        limit: int,
+        show_at: float | None = None,
     ) -> None:
         """Run one search off the UI thread and post its result."""
         worker = get_current_worker()
@@ -420,11 +497,24 @@ class SearchdeskApp(App[int]):
             self.post_message(SearchFailed(serial, f"search failed: {error_line(exc)}"))
             return
         if not worker.is_cancelled:
-            self.post_message(SearchCompleted(serial, result))
+            self.post_message(SearchCompleted(serial, result, show_at))
 
     def on_search_completed(self, message: SearchCompleted) -> None:
         if message.serial != self._serial:
             return  # a newer search is under way: never show a stale result
+        wait = 0.0 if message.show_at is None else message.show_at - get_time()
+        if wait > 0.001:
+            # Early (typing may go on): its entries are drawn now, while the UI
+            # is idle, and shown when the debounce ends, unless a key comes first.
+            self.results_list.prepare(message.result.hits)
+            self._reveal = self.set_timer(wait, lambda: self._show_search(message))
+        else:
+            self._show_search(message)
+
+    def _show_search(self, message: SearchCompleted) -> None:
+        self._reveal = None
+        if message.serial != self._serial:
+            return
         more = (
             self.result is not None
             and self.result.query == message.result.query
@@ -505,6 +595,7 @@ class SearchdeskApp(App[int]):
     def _hit_highlighted(self) -> None:
         if not self.screen_stack or not self.screen_stack[0].query(ResultsList):
             return  # the app is closing: the list emptied as it was removed
+        self._active = get_time()
         self._update_preview()
         self._refresh_bindings()
         result = self.result

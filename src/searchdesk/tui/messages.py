@@ -24,6 +24,8 @@ class SearchCompleted(Message):
 
     serial: int
     result: SearchResult
+    show_at: float | None = None
+    """Not shown before this time (the end of the debounce; ``textual._time.get_time``)."""
 
 
 @dataclass

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.binding import Binding
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -12,6 +15,9 @@ from ...models import Hit
 from ...paths import display_path
 from ...sanitize import sanitize_line
 from ..display import hit_prompt
+
+#: Entries kept drawn (a ``Content`` keeps its height once measured) up to this many.
+PROMPT_CACHE = 1000
 
 
 class ResultsList(OptionList):
@@ -42,6 +48,9 @@ class ResultsList(OptionList):
         self.expanded: set[str] = set()
         self.group_hits: dict[str, list[Hit]] = {}
         """Every hit of an expanded file, once fetched (they may lie past the loaded pages)."""
+        self._prompts_drawn: dict[tuple[object, ...], Content] = {}
+        """The entry of a hit, by what it shows: a query a letter longer finds
+        mostly the same hits, whose entries are then neither drawn nor wrapped again."""
 
     def show_hits(
         self,
@@ -61,7 +70,6 @@ class ResultsList(OptionList):
 
     def _render_entries(self, current: Hit | None) -> None:
         """Draw the hits (flat or grouped), the cursor on ``current`` if it is still shown."""
-        self.clear_options()
         entries: list[Option | None] = []
         prompts = self._prompts()
         for i, (_hit, prompt) in enumerate(prompts):
@@ -69,15 +77,48 @@ class ResultsList(OptionList):
                 entries.append(None)  # a separator line between hits
             entries.append(Option(prompt))
         self._shown = [hit for hit, _prompt in prompts]
-        self.add_options(entries)
+        # One change of the list's height, not two (emptied, then filled), each
+        # of which would show or hide the scrollbar and lay the screen out again.
+        self.set_options(entries)
+        self.refresh()
         self.border_title = "Results by file" if self.grouped else "Results"
         if self._shown:
             position = self._shown.index(current) if current in self._shown else 0
             self.highlighted = position
 
+    def prepare(self, hits: tuple[Hit, ...]) -> None:
+        """Draw and measure the entries of ``hits`` ahead of :meth:`show_hits`."""
+        width = self.scrollable_content_region.width
+        if self.grouped or width <= 0:
+            return
+        width -= self.get_component_styles("option-list--option").padding.width
+        rules = cast(RulesMap, self.styles)  # as OptionList measures its entries
+        for hit in hits:
+            self._prompt(hit).get_height(rules, width)
+
+    def _prompt(self, hit: Hit) -> Content:
+        """A hit's entry, drawn once for what it shows."""
+        key = (
+            hit.source,
+            hit.path,
+            hit.line,
+            hit.page,
+            hit.heading,
+            len(hit.also_in),
+            hit.text,
+            hit.highlights,
+        )
+        prompt = self._prompts_drawn.get(key)
+        if prompt is None:
+            if len(self._prompts_drawn) >= PROMPT_CACHE:
+                self._prompts_drawn.clear()
+            prompt = self._prompts_drawn[key] = hit_prompt(hit)
+        return prompt
+
     def _prompts(self) -> list[tuple[Hit, Content]]:
+        prompt_of = self._prompt
         if not self.grouped:
-            return [(hit, hit_prompt(hit)) for hit in self.hits]
+            return [(hit, prompt_of(hit)) for hit in self.hits]
         prompts: list[tuple[Hit, Content]] = []
         seen: set[str] = set()
         for hit in self.hits:
@@ -91,7 +132,7 @@ class ResultsList(OptionList):
                 mark = "▾" if open_ else "▸"
                 badge = Content(f"{mark} +{more} more here").stylize("$text-secondary bold")
             prompts.append(
-                (hit, Content("\n").join([hit_prompt(hit), badge]) if more else hit_prompt(hit))
+                (hit, Content("\n").join([prompt_of(hit), badge]) if more else prompt_of(hit))
             )
             if open_:
                 others = self.group_hits.get(hit.source) or [
@@ -99,7 +140,7 @@ class ResultsList(OptionList):
                 ]
                 for other in others:
                     if other != hit and (other.path, other.ordinal) != (hit.path, hit.ordinal):
-                        prompts.append((other, Content("  ↳ ") + hit_prompt(other)))
+                        prompts.append((other, Content("  ↳ ") + prompt_of(other)))
         return prompts
 
     def set_grouped(self, grouped: bool) -> None:
