@@ -53,6 +53,10 @@ FloatArray = np.ndarray
 #: same query paged or re-run), counted in postings.
 CACHE_POSTINGS = 4_000_000
 
+#: A phrase word this many times more frequent than the documents holding the
+#: phrase's rarer words is read only near those (see ``_phrase_postings``).
+PARTIAL_READ = 8
+
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 #: Whoosh's field-length byte → length, as floats (the BM25F input).
@@ -190,6 +194,22 @@ class ArrayRanker:
                 _old, dropped = self._postings.popitem(last=False)
                 self._size -= len(dropped.ids)
         return postings
+
+    def postings_within(
+        self, seg: _Segment, field: str, btext: bytes, within: IntArray
+    ) -> _Postings:
+        """A term's postings near ``within`` only (see :func:`_read_postings`).
+
+        From the cache if the whole list is there; else read in part and not
+        kept (a part answers no other query).
+        """
+        with self._lock:
+            cached = self._postings.get((seg.key, field, btext, True))
+        if cached is not None:
+            return cached
+        if (field, btext) not in seg.reader:
+            return _Postings(_EMPTY_IDS, _EMPTY_SCORES, ())
+        return _read_postings(seg.reader, field, btext, True, within)
 
     def lengths(self, seg: _Segment, field: str) -> FloatArray:
         key = (seg.key, field)
@@ -367,9 +387,9 @@ class _Context:
             if btext is None:
                 return _EMPTY_IDS, _EMPTY_SCORES
             btexts.append(btext)
-        lists = [self.ranker.postings(self.seg, field, b, True) for b in btexts]
+        lists = self._phrase_postings(field, btexts)
         self.check()
-        if not all(len(p.ids) for p in lists):
+        if lists is None:
             return _EMPTY_IDS, _EMPTY_SCORES
         parts = [
             (p.ids, self._score(field, b, p.ids, p.weights, mode))
@@ -396,6 +416,34 @@ class _Context:
         if q.boost != 1.0:
             scores = scores * q.boost
         return ids, scores
+
+    def _phrase_postings(self, field: str, btexts: list[bytes]) -> list[_Postings] | None:
+        """The phrase's words' postings with positions, rarest first; None if one is absent.
+
+        A word far more frequent than the documents holding the rarer words
+        together (``de`` in « valeur de retour ») is read only in the blocks
+        that may hold one of them: its whole list is hundreds of blocks.
+        """
+        reader = self.seg.reader
+        freq = [reader.doc_frequency(field, b) for b in btexts]
+        lists: list[_Postings | None] = [None] * len(btexts)
+        candidates: IntArray | None = None
+        for i in sorted(range(len(btexts)), key=lambda i: freq[i]):
+            if candidates is not None and freq[i] > PARTIAL_READ * len(candidates):
+                p = self.ranker.postings_within(self.seg, field, btexts[i], candidates)
+            else:
+                p = self.ranker.postings(self.seg, field, btexts[i], True)
+            if not len(p.ids):
+                return None
+            lists[i] = p
+            candidates = (
+                p.ids
+                if candidates is None
+                else np.intersect1d(candidates, p.ids, assume_unique=True)
+            )
+            if not len(candidates):
+                return None
+        return [p for p in lists if p is not None]
 
     def _expanded(self, q: Any, mode: _Mode) -> tuple[IntArray, FloatArray]:
         """A pattern's words: the union, each word's score times its weight, summed in order."""
@@ -452,8 +500,15 @@ def _chain(ends: list[int], positions: list[int], slop: int) -> list[int]:
     return [p for p in positions if any(1 <= p - end <= slop for end in ends)]
 
 
-def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> _Postings:
-    """A term's postings in one segment, block by block, deleted documents included."""
+def _read_postings(
+    reader: Any, field: str, btext: bytes, values: bool, within: IntArray | None = None
+) -> _Postings:
+    """A term's postings in one segment, block by block, deleted documents included.
+
+    ``within`` (sorted document numbers): only the blocks that may hold one
+    of them are decoded (a block's header gives its last id; the previous
+    block's last id bounds its first), a superset of those postings.
+    """
     fmt = reader.schema[field].format
     m = reader._terms.matcher(field, btext, fmt)
     if type(m) is not W3LeafMatcher:
@@ -474,7 +529,20 @@ def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> _Post
     id_blocks: list[IntArray] = []
     weight_blocks: list[FloatArray] = []
     value_blocks: list[Any] = []
+    previous_max = -1
     while True:
+        if within is not None:
+            # The first target after the previous block: is it in this one?
+            i = int(np.searchsorted(within, previous_max, side="right"))
+            if i == len(within):
+                break
+            wanted = int(within[i]) <= m._maxid
+            previous_max = m._maxid
+            if not wanted:
+                if m._lastblock:
+                    break
+                m._goto(m._nextoffset)
+                continue
         m._read_data()
         deltas, weights, vals = m._data[0], m._data[1], m._data[2]
         count = m._blocklength
@@ -493,6 +561,8 @@ def _read_postings(reader: Any, field: str, btext: bytes, values: bool) -> _Post
         if m._lastblock:
             break
         m._goto(m._nextoffset)
+    if not id_blocks:
+        return _Postings(_EMPTY_IDS, _EMPTY_SCORES, () if values else None)
     return _Postings(
         np.concatenate(id_blocks),
         np.concatenate(weight_blocks),

@@ -234,3 +234,38 @@ def test_a_whoosh_without_the_private_block_api_falls_back(
     with SearchIndex(index, ranker="arrays") as a:
         assert key(a.search("fichier OR négociations")) == expected
         assert a.ranker == "whoosh"
+
+
+def test_phrases_read_in_part_answer_the_same(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every phrase word after the rarest read only near the candidates: same answers."""
+    from searchdesk import ranking
+
+    monkeypatch.setattr(ranking, "PARTIAL_READ", 0)
+    with SearchIndex(index, ranker="arrays") as a, SearchIndex(index, ranker="whoosh") as w:
+        phrases = [q for q, _s in random_queries(w, 600, seed=5) if q.startswith('"')]
+        assert len(phrases) > 40
+        for q in [*FIXED, *phrases]:
+            assert_same(a.search(q, limit=20), w.search(q, limit=20), q)
+
+
+def test_a_partial_read_holds_every_wanted_posting(index: Path) -> None:
+    import numpy as np
+
+    from searchdesk import ranking
+
+    with SearchIndex(index) as ix, ix._pooled_searcher() as (s, _marker):
+        for sub, _offset in s.subsearchers or [(s, 0)]:
+            reader = sub.reader()
+            for word in (b"de", b"la", b"negociations", b"fichier"):
+                if ("exact", word) not in reader:
+                    continue
+                whole = ranking._read_postings(reader, "exact", word, True)
+                rng = np.random.default_rng(len(whole.ids))
+                wanted = np.sort(rng.choice(whole.ids, size=min(5, len(whole.ids)), replace=False))
+                part = ranking._read_postings(reader, "exact", word, True, wanted)
+                assert set(wanted.tolist()) <= set(part.ids.tolist())
+                assert len(part.ids) <= len(whole.ids)
+                at = np.searchsorted(whole.ids, part.ids)
+                assert (whole.ids[at] == part.ids).all()
+                assert (whole.weights[at] == part.weights).all()
+                assert [whole.values[i] for i in at.tolist()] == list(part.values)  # type: ignore[index]
