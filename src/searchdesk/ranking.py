@@ -33,12 +33,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from pickle import loads
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query.wrappers import WrappingQuery
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .docmap import NO_SOURCE
@@ -53,9 +56,12 @@ FloatArray = np.ndarray
 #: same query paged or re-run), counted in postings.
 CACHE_POSTINGS = 4_000_000
 
-#: A phrase word this many times more frequent than the documents holding the
-#: phrase's rarer words is read only near those (see ``_phrase_postings``).
-PARTIAL_READ = 8
+#: A phrase word is read only near the documents holding its rarer words (see
+#: ``_phrase_postings``) when they would touch under 1/PARTIAL_READ of its
+#: blocks; else it is read whole, and kept for the next queries.
+PARTIAL_READ = 4
+#: Postings in a full W3 block (``W3Codec(blocklimit=128)``).
+BLOCK_POSTINGS = 128
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -402,6 +408,10 @@ class _Context:
         values = [p.values for p in lists]
         decode = fmt.decode_positions
         slop = q.slop
+        if slop == 1:
+            keep = self._adjacent(values, at, decode)  # type: ignore[arg-type]
+            ids, scores = ids[keep], scores[keep]
+            return ids, scores * q.boost if q.boost != 1.0 else scores
         keep = np.zeros(len(ids), dtype=bool)
         for k in range(len(ids)):
             if not k & 0xFF:
@@ -417,19 +427,57 @@ class _Context:
             scores = scores * q.boost
         return ids, scores
 
+    def _adjacent(
+        self,
+        values: list[tuple[bytes, ...]],
+        at: list[list[int]],
+        decode: Callable[[bytes], list[int]],
+    ) -> np.ndarray:
+        """Which candidates hold the words at consecutive positions (``slop=1``).
+
+        For ``slop=1`` Whoosh's ordered span chain is exact adjacency: a match
+        is a position ``p`` with word ``i`` at ``p + i`` for every ``i``, a
+        set intersection in any order. Each word's positions are decoded for
+        every candidate in one pass (a pickle of deltas each, accumulated in
+        C), then intersected candidate by candidate.
+        """
+        count = len(at[0])
+        decoded: list[list[list[int]]] = []
+        for i, (word_values, where) in enumerate(zip(values, at, strict=True)):
+            self.check()
+            chosen = [word_values[j] for j in where]
+            if all(v.endswith(b".") for v in chosen):
+                # What decode_positions does, without its per-value checks and loop.
+                decoded.append([list(accumulate(loads(v[_INT_SIZE:]))) for v in chosen])
+            else:
+                decoded.append([decode(v) for v in chosen])
+            if i:
+                decoded[i] = [[p - i for p in ps] for ps in decoded[i]]
+        keep = np.zeros(count, dtype=bool)
+        first, rest = decoded[0], decoded[1:]
+        for k in range(count):
+            found = set(first[k])
+            for word in rest:
+                found.intersection_update(word[k])
+                if not found:
+                    break
+            keep[k] = bool(found)
+        return keep
+
     def _phrase_postings(self, field: str, btexts: list[bytes]) -> list[_Postings] | None:
         """The phrase's words' postings with positions, rarest first; None if one is absent.
 
-        A word far more frequent than the documents holding the rarer words
-        together (``de`` in « valeur de retour ») is read only in the blocks
-        that may hold one of them: its whole list is hundreds of blocks.
+        A word whose blocks far outnumber the documents holding the rarer
+        words together (``de`` in « valeur de retour ») is read only in the
+        blocks that may hold one of them: its whole list is hundreds of
+        blocks. Not kept: a word read in part is read again by the next query.
         """
         reader = self.seg.reader
         freq = [reader.doc_frequency(field, b) for b in btexts]
         lists: list[_Postings | None] = [None] * len(btexts)
         candidates: IntArray | None = None
         for i in sorted(range(len(btexts)), key=lambda i: freq[i]):
-            if candidates is not None and freq[i] > PARTIAL_READ * len(candidates):
+            if candidates is not None and len(candidates) * PARTIAL_READ < freq[i] / BLOCK_POSTINGS:
                 p = self.ranker.postings_within(self.seg, field, btexts[i], candidates)
             else:
                 p = self.ranker.postings(self.seg, field, btexts[i], True)

@@ -46,6 +46,9 @@ FIXED = [
     "etc/passwd",
     "l'utilisateur",
     "Ukraine^3 paix",
+    '"accord paix"~3',
+    '"négociations Ukraine"~4',
+    '"valeur retour"~2',
 ]
 
 
