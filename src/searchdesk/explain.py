@@ -25,7 +25,6 @@ from .analysis import (
     _first_apostrophe,
     _parts,
     fold,
-    french_analyzer,
     stem_terms,
 )
 from .models import Match, Span
@@ -104,7 +103,8 @@ def _is_bonus(root: wq.Query, term: wq.Query) -> bool:
 def _tokens(text: str, relevant: _Relevance | None = None) -> list[_Token]:
     """Every word of ``text`` as :func:`french_analyzer` indexes it, with its characters.
 
-    The fused equivalent of :func:`_analyzer_tokens` (tested equal): one
+    The fused equivalent of the analyzer's own token chain (tested equal in
+    tests/unit/test_explain_tokens.py): one
     regular expression pass, each distinct word analysed once
     (:func:`_word_tokens`), no Token objects. It runs on every hit shown.
     With ``relevant``, only the tokens that can match the query are made
@@ -239,24 +239,6 @@ def _word_tokens(raw: str) -> tuple[_WordToken, ...]:
         stems = stem_terms(word) if word and word not in FRENCH_STOP_WORDS else ()
         found.append((start, end, fold(word), tuple(stems)))
     return tuple(found)
-
-
-def _analyzer_tokens(text: str) -> list[_Token]:
-    """:func:`_tokens` through the analyzer itself: the reference its tests compare with."""
-    # Whoosh reuses one token object: read each as it comes.
-    grouped: dict[tuple[int, int, int], tuple[str, list[str]]] = {}
-    for t in french_analyzer()(text, positions=True, chars=True, mode="index", removestops=False):
-        key = (t.place, t.startchar, t.endchar)
-        entry = grouped.setdefault(key, (t.exact, []))
-        if not t.stopped:
-            entry[1].append(t.text)
-    tokens: list[_Token] = []
-    widx = -1
-    for (pos, start, end), (exact, stems) in grouped.items():
-        if stems:
-            widx += 1
-        tokens.append(_Token(start, end, pos, exact, tuple(stems), widx if stems else -1))
-    return tokens
 
 
 def _word_how(item: WordPlan, tok: _Token) -> str | None:

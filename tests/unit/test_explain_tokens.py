@@ -7,7 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchdesk.explain import _analyzer_tokens, _tokens
+from searchdesk.analysis import french_analyzer
+from searchdesk.explain import _Token, _tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 TRICKY = [
@@ -18,6 +19,24 @@ TRICKY = [
     "",
     "   \n\n  ",
 ]
+
+
+def _analyzer_tokens(text: str) -> list[_Token]:
+    """:func:`_tokens` through the analyzer itself: the reference its tests compare with."""
+    # Whoosh reuses one token object: read each as it comes.
+    grouped: dict[tuple[int, int, int], tuple[str, list[str]]] = {}
+    for t in french_analyzer()(text, positions=True, chars=True, mode="index", removestops=False):
+        key = (t.place, t.startchar, t.endchar)
+        entry = grouped.setdefault(key, (t.exact, []))
+        if not t.stopped:
+            entry[1].append(t.text)
+    tokens: list[_Token] = []
+    widx = -1
+    for (pos, start, end), (exact, stems) in grouped.items():
+        if stems:
+            widx += 1
+        tokens.append(_Token(start, end, pos, exact, tuple(stems), widx if stems else -1))
+    return tokens
 
 
 def paragraphs() -> list[str]:
@@ -52,7 +71,6 @@ from collections import defaultdict  # noqa: E402
 
 import pytest  # noqa: E402
 
-from searchdesk.analysis import french_analyzer  # noqa: E402
 from searchdesk.explain import _RANK, Explainer, PhraseItem, plan  # noqa: E402
 from searchdesk.query import WordPlan, phrase_labels  # noqa: E402
 from searchdesk.schema import EXACT  # noqa: E402
