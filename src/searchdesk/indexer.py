@@ -31,9 +31,10 @@ from .errors import (
 from .extract import is_text
 from .extract.pool import ExtractorPool, Outcome
 from .models import Chunk, IndexProgress, IndexReport
-from .parallel import FastSegmentWriter, ParallelWriter
+from .parallel import ParallelWriter
 from .paths import display_path
 from .schema import chunk_fields, file_records
+from .segwriter import FastSegmentWriter
 
 ProgressCallback = Callable[[IndexProgress], None]
 

@@ -122,6 +122,17 @@ class ExactText(FrenchText):
     which = 1
 
 
+class Identifier(ID):
+    """Whoosh's ``ID`` (the whole value is one term, not lowercased), indexed
+    without its token machinery: the same posting, without an analyzer
+    pass, a token object and a set per value (8% of an index run)."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[Posting]:
+        if type(value) is str:
+            return iter([(value.encode("utf-8"), 1, self.format.field_boost, b"")])
+        return super().index(value, **kwargs)
+
+
 class HeadingText(FrenchText):
     """``heading``: the stems of a paragraph's heading, frequencies only (no positions)."""
 
@@ -197,11 +208,11 @@ def make_schema() -> Schema:
             spelling=True,
         ),
         heading=HeadingText(analyzer=french_analyzer(), phrase=False),
-        source=ID(),
-        path=ID(),
+        source=Identifier(),
+        path=Identifier(),
         digest=COLUMN(FixedBytesColumn(8, default=bytes(8))),
         pos=STORED(),
-        file_path=ID(stored=True, unique=True),
-        file_root=ID(stored=True),
+        file_path=Identifier(stored=True, unique=True),
+        file_root=Identifier(stored=True),
         file_meta=STORED(),
     )

@@ -19,7 +19,8 @@ from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
 from searchdesk.errors import SearchdeskError
-from searchdesk.parallel import FastSegmentWriter, ParallelWriter, WorkerError
+from searchdesk.parallel import ParallelWriter, WorkerError
+from searchdesk.segwriter import FastSegmentWriter
 
 DOCS = 1000  # five batches of 200: both workers get work
 

@@ -243,7 +243,7 @@ def test_a_failing_worker_process_fails_the_run_instead_of_losing_paragraphs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from searchdesk import indexer
-    from searchdesk.parallel import FastSegmentWriter
+    from searchdesk.segwriter import FastSegmentWriter
 
     index_dir = tmp_path / "index"
     build_index([SEEDS], index_dir)

@@ -1,6 +1,10 @@
 """searchdesk's segment writer writes what Whoosh's own writer writes, byte for byte.
 
-:class:`searchdesk.parallel.FastSegmentWriter` inlines Whoosh's posting pool
+The plain side is Whoosh's ``SegmentWriter`` with Whoosh's own ``ID`` fields
+(searchdesk's :class:`~searchdesk.schema.Identifier` indexes them without
+Whoosh's token machinery).
+
+:class:`searchdesk.segwriter.FastSegmentWriter` inlines Whoosh's posting pool
 into ``add_document`` and reads field lengths once per field when it writes
 the postings. Both writers index the same documents here (the sample corpus,
 plus paragraphs that exercise headings, boosts, repeats, dotted names and
@@ -16,6 +20,7 @@ from typing import Any
 
 import pytest
 from whoosh import index
+from whoosh.fields import ID, Schema
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
@@ -24,8 +29,8 @@ from searchdesk.chunking import iter_line_chunks
 from searchdesk.documents import read_lines, scan, walk
 from searchdesk.indexer import build_index
 from searchdesk.models import Chunk
-from searchdesk.parallel import FastSegmentWriter
-from searchdesk.schema import chunk_fields, make_schema
+from searchdesk.schema import Identifier, chunk_fields, make_schema
+from searchdesk.segwriter import FastSegmentWriter
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -49,6 +54,13 @@ def corpus_chunks(tmp_path: Path) -> list[Chunk]:
     extra.mkdir()
     (extra / "notes.txt").write_text(EXTRA * 3, encoding="utf-8")
     (extra / "titres.md").write_text("# Titre\n\nUn paragraphe sous le titre.\n", "utf-8")
+    # Terms in hundreds of paragraphs: postings cut into several blocks of 128.
+    many = "\n\n".join(
+        f"Paragraphe {i} : un mot commun{', très commun' * (i % 3)}, le numéro {i % 7}"
+        f"{' seuil' * (i < 129)}{' double' * (i < 256)}."
+        for i in range(700)
+    )
+    (extra / "blocs.txt").write_text(many, encoding="utf-8")
     chunks: list[Chunk] = []
     for folder in (SEEDS, extra):
         for f in walk(folder).files:
@@ -61,11 +73,22 @@ def corpus_chunks(tmp_path: Path) -> list[Chunk]:
     return chunks
 
 
+def whooshs_schema() -> Schema:
+    """searchdesk's schema with Whoosh's own ``ID`` fields in place of ``Identifier``."""
+    schema = make_schema()
+    for name, field in list(schema.items()):
+        if isinstance(field, Identifier):
+            schema._fields[name] = ID(stored=field.stored, unique=field.unique)
+    return schema
+
+
 def build(
     folder: Path, cls: type[SegmentWriter], chunks: list[Chunk], pool_limit: int
 ) -> FileIndex:
     folder.mkdir()
-    ix = index.create_in(str(folder), make_schema())
+    schema = make_schema() if cls is FastSegmentWriter else whooshs_schema()
+    assert any(isinstance(f, Identifier) for _, f in schema.items()) == (cls is FastSegmentWriter)
+    ix = index.create_in(str(folder), schema)
     writer = cls(ix, compound=False)
     writer.pool.limit = pool_limit  # small: the pool spills sorted runs to disk
     for chunk in chunks:
