@@ -60,26 +60,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextlib.contextmanager
 def _translations_cached() -> Iterator[None]:
-    """Translate argparse's own strings once each while the parser is built.
+    """Look argparse's catalogue up once while the parser is built.
 
     argparse passes ``options``, ``positional arguments``, ``show this help
-    message and exit``… through ``gettext``, which looks for a catalogue on
-    disk at every call when there is none (nothing is cached then): about
-    30 calls and 100 ``stat``s for this parser, several ms of every command's
-    start. The translations are the same, looked up once.
+    message and exit``… through ``gettext.gettext``, which looks for the
+    current domain's catalogue on disk at every call when there is none
+    (nothing is cached then): about 30 calls and 100 ``stat``s for this
+    parser, several ms of every command's start. ``gettext.gettext`` is
+    ``translation(textdomain(), <its folder>, fallback=True).gettext(message)``:
+    the same translation object, found once, answers every string.
     """
+    import gettext
+
     names = vars(argparse)
     lookup: Callable[[str], str] = names["_"]
-    cache: dict[str, str] = {}
-
-    def cached(message: str) -> str:
+    if lookup is gettext.gettext:
+        domain = gettext.textdomain()
         try:
-            return cache[message]
-        except KeyError:
-            cache[message] = translated = lookup(message)
-            return translated
-
-    names["_"] = cached
+            catalogue = gettext.translation(domain, gettext.bindtextdomain(domain), fallback=True)
+        except OSError:  # an unreadable catalogue: gettext's own answer, string by string
+            pass
+        else:
+            names["_"] = catalogue.gettext
     try:
         yield
     finally:
@@ -269,6 +271,49 @@ def _stop_requested() -> bool:
     return False
 
 
+#: Set once a one-shot command has asked for the objects to be frozen at exit.
+_freeze_at_exit: list[bool] = []
+
+
+@contextlib.contextmanager
+def _one_shot() -> Iterator[None]:
+    """Run a command that reads the index once, then the process ends.
+
+    - No cyclic garbage collection while it runs: importing Whoosh (numpy)
+      and opening the index make hundreds of thousands of objects that live
+      to the end, and the collector walked them again and again (15-25 ms of
+      a cold query on man-fr, for nothing to free). At exit, the objects are
+      frozen (:func:`gc.freeze`, from :mod:`atexit`): the interpreter's final
+      collections skip them (they took 40-60 ms) and the process's memory
+      goes back to the system whole. A caller of :func:`main` in its own
+      process gets its collector back when the command returns.
+    - OpenBLAS, loaded with numpy when a query's posting lists are long,
+      starts a thread per core as it loads (tens of ms); searchdesk does no
+      linear algebra, so it gets one, unless ``OPENBLAS_NUM_THREADS`` is set.
+      The variable is unset again afterwards (OpenBLAS reads it only when it
+      loads).
+    """
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    if not _freeze_at_exit:
+        import atexit
+
+        atexit.register(gc.freeze)
+        _freeze_at_exit.append(True)
+    blas = "numpy" not in sys.modules and "OPENBLAS_NUM_THREADS" not in os.environ
+    if blas:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if blas:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        if collecting:
+            gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -303,11 +348,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("index", "forget"):
             return cmd_index(args, index_dir)
         if args.command == "query":
-            return cmd_query(args, index_dir)
+            with _one_shot():
+                return cmd_query(args, index_dir)
         if args.command == "stats":
-            return cmd_stats(args, choice)
+            with _one_shot():
+                return cmd_stats(args, choice)
         if args.command == "sources":
-            return cmd_sources(args, index_dir)
+            with _one_shot():
+                return cmd_sources(args, index_dir)
         return cmd_tui(getattr(args, "query", None), index_dir)
     except SearchdeskError as exc:
         sys.stderr.write(f"searchdesk: {escape(str(exc))}\n")
@@ -378,7 +426,7 @@ def cmd_query(args: argparse.Namespace, index_dir: Path) -> int:
     from .render import Style, render_json, render_jsonl, render_result
     from .searcher import SearchIndex
 
-    with SearchIndex(index_dir) as ix:
+    with SearchIndex(index_dir, one_shot=True) as ix:
         needs_sources = bool(args.source) or "source:" in args.query or args.files_with_matches
         infos = ix.sources() if needs_sources else []
         resolver = SourceResolver(ix.marker.roots, [i.source for i in infos])

@@ -505,7 +505,7 @@ class _Context:
         if not words:
             return _EMPTY_IDS, _EMPTY_SCORES
         every = np.concatenate([p.ids for p, _w, _x in words])
-        ids = np.unique(every)
+        ids = _unique(every)
         if not mode.scored:
             return ids, np.zeros(len(ids), dtype=np.float64)
         contributions = np.concatenate(
@@ -527,7 +527,7 @@ def _union(parts: list[tuple[IntArray, FloatArray]]) -> tuple[IntArray, FloatArr
         return _EMPTY_IDS, _EMPTY_SCORES
     if len(parts) == 1:
         return parts[0]
-    ids = np.unique(np.concatenate([p[0] for p in parts]))
+    ids = _unique(np.concatenate([p[0] for p in parts]))
     scores = np.zeros(len(ids), dtype=np.float64)
     for part_ids, part_scores in parts:
         scores[np.searchsorted(ids, part_ids)] += part_scores
@@ -706,8 +706,8 @@ def facets_and_page(
     """
     docnums, scores = matches.docnums, matches.scores
     if restrict is not None and len(docnums):
-        allowed = np.fromiter(restrict, dtype=np.int64, count=len(restrict))
-        keep = np.isin(docnums, allowed)
+        allowed = np.fromiter(restrict, dtype=np.int64, count=len(restrict))  # a set: unique
+        keep = np.isin(docnums, allowed, assume_unique=True)
         docnums, scores = docnums[keep], scores[keep]
     sids = _docmap_array(dm.source_ids, np.uint32)[docnums]
     keep = sids != NO_SOURCE
@@ -734,15 +734,33 @@ def facets_and_page(
     present = np.flatnonzero(counted)
     per_source = dict(zip(present.tolist(), counted[present].tolist(), strict=True))
     if wanted is not None:
-        keep = np.isin(sids, np.array(sorted(wanted), dtype=np.uint32))
+        chosen = np.zeros(width, dtype=bool)
+        chosen[sorted(wanted)] = True
+        keep = chosen[sids]
         docnums, scores, digests, repeated = (
             docnums[keep],
             scores[keep],
             digests[keep],
             repeated[keep],
         )
-    total = int((~repeated).sum()) + len(np.unique(digests[repeated]))
+    total = int((~repeated).sum()) + len(_unique(digests[repeated]))
     return total, per_source, Ranked(docnums, scores)
+
+
+def _unique(values: IntArray) -> IntArray:
+    """``np.unique(values)`` of a 1-d integer array: sorted, each value once.
+
+    Not ``np.unique`` itself: without ``return_*`` it first asks whether the
+    array is masked, which imports ``numpy.ma`` (10-30 ms, once per process:
+    a cold query's first facets paid it).
+    """
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def _docmap_array(values: Any, dtype: Any) -> IntArray:

@@ -23,6 +23,7 @@ import dataclasses
 import pickle
 import re
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -31,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -83,6 +85,11 @@ RANKERS = ("auto", "arrays", "whoosh")
 #: terms have at least this many postings in all; Whoosh's matchers answer
 #: shorter ones in less than that.
 ARRAY_POSTINGS = 3000
+#: A one-shot process (``SearchIndex(one_shot=True)``, ``searchdesk query``)
+#: that has not imported numpy evaluates queries of up to this many postings
+#: in plain Python (:mod:`searchdesk.ranking_py`, about 1 µs a posting), rather
+#: than pay numpy's import (~0.1 s, more on a busy machine) for one search.
+PY_POSTINGS = 60_000
 #: At most this many other locations are listed for a collapsed hit.
 MAX_ALSO_IN = 50
 #: Scores this close (relative) are equal: ties are broken by place, not docnum.
@@ -226,7 +233,7 @@ class SearchIndex:
     error in between.
     """
 
-    def __init__(self, index_dir: Path, ranker: str = "auto") -> None:
+    def __init__(self, index_dir: Path, ranker: str = "auto", one_shot: bool = False) -> None:
         """Open the index at ``index_dir``.
 
         ``ranker``: ``"arrays"`` evaluates queries with numpy
@@ -234,11 +241,18 @@ class SearchIndex:
         ``"auto"`` with arrays once a query's posting lists are long enough to
         repay importing numpy (:data:`ARRAY_POSTINGS`), then always. Both
         give the same results (tests/unit/test_ranking_arrays.py).
+
+        ``one_shot``: the process searches once and exits (``searchdesk
+        query``). With ``ranker="auto"``, while numpy is not imported, a query
+        the arrays would answer is evaluated the same way in plain Python
+        (:mod:`searchdesk.ranking_py`, up to :data:`PY_POSTINGS` postings):
+        the same results (tests/unit/test_ranking_py.py) without numpy's import.
         """
         if ranker not in RANKERS:
             raise ValueError(f"ranker must be one of {RANKERS}, not {ranker!r}")
         self.index_dir = index_dir
         self.ranker = ranker
+        self.one_shot = one_shot
         self._arrays: Any = None  # the ArrayRanker, made on first use
         #: Accented body terms by prefix, for one commit (key "" names it).
         self._under: dict[str, Any] = {}
@@ -567,8 +581,11 @@ class SearchIndex:
         if isinstance(q, type(wq.NullQuery)):
             return SearchResult(text, 0, (), {}, suggestion, _ms(started), sources)
         dm = self._docmap(s, marker)
-        arrays = self._evaluate(s, q, budget)
-        if arrays is not None:
+        matched = self._evaluate_py(s, q, budget)
+        arrays = None if matched is not None else self._evaluate(s, q, budget)
+        if matched is not None:
+            total, facets, best = self._rank_scored(matched, limit, sources, dm, reader, restrict)
+        elif arrays is not None:
             total, facets, best = self._rank_arrays(
                 arrays, limit, sources, dm, reader, restrict, budget
             )
@@ -628,12 +645,83 @@ class SearchIndex:
             self.ranker = "whoosh"
             return None
 
+    def _evaluate_py(self, s: Any, q: wq.Query, budget: _Budget) -> list[tuple[int, float]] | None:
+        """In a one-shot process, what :meth:`_evaluate` would give with numpy, in
+        plain Python (ascending (docnum, score)); None where it does not apply."""
+        if _postings_count(q, s.reader()) < ARRAY_POSTINGS or not self._numpy_saved(s, q):
+            return None  # Whoosh's matchers answer short lists; numpy repays long ones
+        from . import ranking_py
+
+        try:
+            return ranking_py.evaluate(q, s, s.weighting, budget.check)
+        except ranking_py.Unsupported:
+            return None
+        except AttributeError:
+            return None  # Whoosh's private posting attributes changed (see _evaluate)
+
+    def _numpy_saved(self, s: Any, q: wq.Query) -> bool:
+        """Should this search do without numpy (a one-shot process that has not
+        imported it, on posting lists short enough: :data:`PY_POSTINGS`)?"""
+        if not self.one_shot or self.ranker != "auto" or _numpy_imported():
+            return False  # imported already (by an earlier search): the arrays cost nothing more
+        return _postings_count(q, s.reader()) <= PY_POSTINGS
+
+    def _rank_scored(
+        self,
+        matched: list[tuple[int, float]],
+        limit: int,
+        sources: tuple[str, ...],
+        dm: DocMap,
+        reader: Any,
+        restrict: set[int] | None,
+    ) -> tuple[int, dict[str, int], Callable[[], list[tuple[int, float]]]]:
+        """Total, facets and the page's best documents, from every match and its score.
+
+        As :meth:`_rank_whoosh` for a query scored whole: facets count
+        distinct digests per source, and the ranked list (score descending,
+        then document number, as the arrays rank) goes to :func:`_distinct`.
+        """
+        if restrict is not None:
+            matched = [(docnum, score) for docnum, score in matched if docnum in restrict]
+        src_ids, digests = dm.source_ids, dm.digests
+        ids = dm.source_index
+        wanted_ids = {ids[n] for n in sources if n in ids}
+        per_source: dict[int, set[int]] = defaultdict(set)
+        kept: list[tuple[int, float]] = []  # what the arrays rank: the wanted sources' paragraphs
+        for m in matched:
+            sid = src_ids[m[0]]
+            if sid != NO_SOURCE:
+                per_source[sid].add(digests[m[0]])
+                if not sources or sid in wanted_ids:
+                    kept.append(m)
+        facets = dict(sorted((dm.sources[sid], len(d)) for sid, d in per_source.items()))
+        wanted = [per_source.get(ids[name], set()) for name in sources if name in ids]
+        if not sources:
+            wanted = list(per_source.values())
+        total = len(set().union(*wanted)) if wanted else 0
+
+        def best() -> list[tuple[int, float]]:
+            # Score descending, then document number: ``kept`` ascends by
+            # document number and the sort is stable (reverse=True included).
+            kept.sort(key=itemgetter(1), reverse=True)
+            return _distinct(kept, limit, reader, dm, wanted_sources=set())
+
+        return total, facets, best
+
     def _word_counts(
         self, s: Any, words: list[wq.Query], allowed: wq.Query | None, budget: _Budget
     ) -> Counter[int]:
-        """How many of ``words`` each document holds (only those ``allowed`` matches)."""
-        per_word = [self._evaluate(s, word, budget, scored=False) for word in words]
-        limit = self._evaluate(s, allowed, budget, scored=False) if allowed is not None else None
+        """How many of ``words`` each document holds (only those ``allowed`` matches).
+
+        A one-shot process without numpy counts with Whoosh's (unscored)
+        matchers up to :data:`PY_POSTINGS`, rather than import it.
+        """
+        per_word: list[Any] = [None]
+        limit = None
+        if not self._numpy_saved(s, wq.Or([*words, *([allowed] if allowed is not None else [])])):
+            per_word = [self._evaluate(s, word, budget, scored=False) for word in words]
+            if allowed is not None:
+                limit = self._evaluate(s, allowed, budget, scored=False)
         if all(m is not None for m in per_word) and (allowed is None or limit is not None):
             from .ranking import count_matches
 
@@ -1243,6 +1331,10 @@ def _postings_count(q: wq.Query, reader: Any) -> int:
     if isinstance(q, wq.Phrase):
         return sum(int(reader.doc_frequency(q.fieldname, w)) for w in q.words)
     return sum(_postings_count(child, reader) for child in q.children())
+
+
+def _numpy_imported() -> bool:
+    return "numpy" in sys.modules
 
 
 def _tied(a: float, b: float) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gettext
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,68 @@ def test_query_maps_segments_and_answers_as_before(
     assert json.loads(mapped[0])["total"] > 0
     done = run("--index", str(seeds_index), "query", queries[0], "--json", "--limit", "50")
     assert done.returncode == 0 and done.stdout.strip() == mapped[0]
+
+
+def _modules_after_query(index: Path, setup: str = "", query: str = "paix") -> set[str]:
+    code = (
+        "import contextlib, io, sys\n"
+        f"{setup}"
+        "from searchdesk.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['--index', {str(index)!r}, 'query', {query!r}, '--json']) == 0\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return set(out.split())
+
+
+def test_a_one_shot_query_answers_long_lists_without_numpy(seeds_index: Path) -> None:
+    """Above ARRAY_POSTINGS a long-lived index imports numpy; `searchdesk query`
+    evaluates the same in plain Python (searchdesk.ranking_py) and never loads it."""
+    forced = "import searchdesk.searcher as s; s.ARRAY_POSTINGS = 1\n"
+    loaded = _modules_after_query(seeds_index, forced, "paix négociations")
+    assert "searchdesk.ranking_py" in loaded
+    assert "numpy" not in loaded and "searchdesk.ranking" not in loaded
+    assert not {m for m in loaded if m.startswith(("searchdesk.indexer", "searchdesk.extract."))}
+
+
+def test_the_array_path_does_not_load_numpy_ma(seeds_index: Path) -> None:
+    """np.unique asks whether its input is masked, which imports numpy.ma (10-30 ms)."""
+    forced = (
+        "import searchdesk.searcher as s; s.ARRAY_POSTINGS = 1; s.PY_POSTINGS = 0\n"
+        "import searchdesk.ranking\n"
+    )
+    for query in ("paix", "paix OR guerre", "négoc*", "paix guerre", "paix zorglub"):
+        loaded = _modules_after_query(seeds_index, forced, query)
+        assert "searchdesk.ranking" in loaded and "numpy" in loaded
+        assert "numpy.ma" not in loaded, query
+
+
+def test_a_query_leaves_the_collector_and_environment_as_it_found_them(
+    seeds_index: Path,
+) -> None:
+    """Collections are off while the command runs, frozen at exit, and OpenBLAS
+    gets one thread; a caller of main() gets all of it back."""
+    code = (
+        "import atexit, contextlib, gc, io, os\n"
+        "from searchdesk import cli\n"
+        "seen = []\n"
+        "real = cli.cmd_query\n"
+        "def spy(*a):\n"
+        "    seen.append((gc.isenabled(), os.environ.get('OPENBLAS_NUM_THREADS')))\n"
+        "    return real(*a)\n"
+        "cli.cmd_query = spy\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert cli.main(['--index', {str(seeds_index)!r}, 'query', 'paix']) == 0\n"
+        f"    assert cli.main(['--index', {str(seeds_index)!r}, 'query', 'guerre']) == 0\n"
+        "assert seen == [(False, '1'), (False, '1')], seen\n"
+        "assert gc.isenabled() and 'OPENBLAS_NUM_THREADS' not in os.environ\n"
+        "assert cli._freeze_at_exit == [True]\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
