@@ -9,10 +9,9 @@ compressed. Here:
 * the pool keeps postings by term (:class:`_TermPool`), so only terms are
   sorted, and its ``add`` is inlined into ``add_document``;
 * each field's length column is read once (:class:`_Lengths`);
-* a term's postings are cut into blocks as lists and handed to the codec a
-  block at a time (:func:`write_postings`): Whoosh's own ``_write_block``
-  pickles, compresses and records each block, and its ``W3TermInfo`` sums
-  them, so the bytes are Whoosh's.
+* a term's postings are cut into blocks of 128 as lists, and each term's
+  bytes (Whoosh's block header, stats and pickled, compressed data) are
+  built in one pass and written with one call (:func:`write_postings`).
 
 The equivalence is tested in ``tests/unit/test_writer_equivalence.py``: both
 writers index the same documents, and every file of the two segments is
@@ -21,13 +20,24 @@ compared byte for byte.
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import itemgetter
+from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocWriter, _lenfield
+from whoosh.codec.whoosh3 import (
+    COMPRESSION_MIN_SIZE,
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3FieldWriter,
+    W3PerDocWriter,
+    W3TermInfo,
+    _lenfield,
+)
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.text import utf8encode
 from whoosh.writing import PostingPool, SegmentWriter
@@ -275,7 +285,11 @@ class FastSegmentWriter(SegmentWriter):
         lengths: Any = pdr
         if hasattr(pdr, "_cached_reader"):  # Whoosh's W3 codec
             lengths = _Lengths(pdr)
-        if isinstance(lengths, _Lengths) and type(self.fieldwriter) is W3FieldWriter:
+        if (
+            isinstance(lengths, _Lengths)
+            and type(self.fieldwriter) is W3FieldWriter
+            and self.codec._inlinelimit <= 1  # never inlines postings in the term table
+        ):
             write_postings(self.fieldwriter, self.schema, lengths, term_postings(self.pool))
         else:
             self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
@@ -299,27 +313,29 @@ def write_postings(
     lengths: _Lengths,
     terms: Iterable[tuple[str, bytes, list[Entry]]],
 ) -> None:
-    """``FieldWriter.add_postings`` a block at a time: the same calls, the same bytes.
+    """``FieldWriter.add_postings`` a term at a time, with the same bytes.
 
-    Whoosh's ``W3PostingsWriter.add_posting`` appends a posting to the block
-    buffers (ids, float32 weights, non-empty values), tracks the block's
-    smallest non-zero and largest field length and its largest weight
-    (starting from 0), and writes the block when a 129th posting comes; the
-    last block is written by ``finish_postings``. The buffers are filled here
-    a block at a time with the same values, in the same order.
+    What ``W3FieldWriter`` does per posting, per block and per term, done
+    here per block and per term: see :func:`_term_bytes`. The term table
+    row is the one ``W3FieldWriter.finish_term`` adds.
     """
     lastfield: str | None = None
+    postfile: Any = fieldwriter._postfile
+    tindex = fieldwriter._tindex
+    fieldid = b""
     postwriter: Any = None
-    blocklimit = 0
     field_length: Any = None
+    values_size: int | None = None
     for fieldname, btext, postings in terms:
         if fieldname != lastfield:
             if lastfield is not None:
                 fieldwriter.finish_field()
-            fieldwriter.start_field(fieldname, schema[fieldname])
+            fieldobj = schema[fieldname]
+            fieldwriter.start_field(fieldname, fieldobj)
+            fieldid = pack_ushort(fieldwriter._fieldid)
             postwriter = fieldwriter._postwriter
-            blocklimit = postwriter._blocklimit
             field_length = lengths.doc_field_length_reader(fieldname)
+            values_size = fieldobj.format.fixed_value_size()
             lastfield = fieldname
         # add_postings skips docnum -1, its marker for words of the spelling
         # graph; a term's postings are sorted, so any come first.
@@ -327,21 +343,99 @@ def write_postings(
             postings = [p for p in postings if p[0] != -1]
             if not postings:
                 continue
-        fieldwriter.start_term(btext)
-        count = len(postings)
-        for start in range(0, count, blocklimit):
-            block = postings[start : start + blocklimit]
-            ids, weights, values = zip(*block, strict=True)
-            postwriter._ids = array("I", ids)
-            postwriter._weights = array("f", weights)
-            postwriter._values = [v for v in values if v]
-            found = [n for n in map(field_length, ids) if n]
-            postwriter._minlength = min(found) if found else None
-            postwriter._maxlength = max(found) if found else 0
-            top = max(weights)
-            postwriter._maxweight = top if top > 0 else 0
-            if start + blocklimit < count:
-                postwriter._write_block()
-        fieldwriter.finish_term()
+        terminfo = W3TermInfo()
+        data = _term_bytes(
+            terminfo,
+            postings,
+            field_length,
+            values_size,
+            postwriter._blocklimit,
+            postwriter._compression,
+        )
+        terminfo.set_extent(postfile.tell(), len(data))
+        postfile.write(data)
+        tindex.add(fieldid + btext, terminfo.to_bytes())
     if lastfield is not None:
         fieldwriter.finish_field()
+
+
+def _term_bytes(
+    terminfo: W3TermInfo,
+    postings: list[Entry],
+    field_length: Any,
+    values_size: int | None,
+    blocklimit: int,
+    compression: int,
+) -> bytes:
+    """A term's postings as ``W3PostingsWriter`` writes them, and their stats in ``terminfo``.
+
+    Per posting, ``add_posting`` buffers the id, the weight (as float32) and
+    a non-empty value, and tracks the block's smallest non-zero and largest
+    field length and its largest weight (from 0); a block is written when a
+    129th posting comes, and the last by ``finish_postings``. Per block,
+    ``_write_block`` writes the header (first block only), then the block's
+    length (negative for the last), its pickled stats and its pickled ids
+    (delta-coded), weights and values, compressed from 80 bytes up; and
+    ``W3TermInfo.add_block`` adds the block's stats to the term's.
+    """
+    out = [WHOOSH3_HEADER_MAGIC]
+    count = len(postings)
+    for start in range(0, count, blocklimit):
+        ids, weights, values = zip(*postings[start : start + blocklimit], strict=True)
+        found = [n for n in map(field_length, ids) if n]
+        minlength = min(found) if found else None
+        maxlength = max(found) if found else 0
+        top = max(weights)
+        maxweight = top if top > 0 else 0
+        floats = array("f", weights)
+        # W3TermInfo.add_block
+        terminfo._weight += sum(floats)
+        terminfo._df += len(ids)
+        if terminfo._minlength is None:
+            terminfo._minlength = minlength
+        else:
+            terminfo._minlength = min(terminfo._minlength, minlength)
+        terminfo._maxlength = max(terminfo._maxlength, maxlength)
+        terminfo._maxweight = max(terminfo._maxweight, maxweight)
+        if terminfo._minid is None:
+            terminfo._minid = ids[0]
+        terminfo._maxid = ids[-1]
+        # _write_block, with _mini_ids, _mini_weights and _mini_values
+        deltas = [ids[0]]
+        deltas.extend([b - a for a, b in pairwise(ids)])
+        first = floats[0]
+        if all(w == 1.0 for w in floats):
+            mini_weights: Any = None
+        elif all(w == first for w in floats):
+            mini_weights = first
+        else:
+            mini_weights = tuple(floats)
+        kept = [v for v in values if v]
+        if values_size is None or values_size < 0:
+            mini_values: Any = tuple(kept)
+        elif values_size == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(kept)
+        databytes = dumps((tuple(deltas), mini_weights, mini_values), 2)
+        comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps(
+            (
+                len(ids),
+                ids[-1],
+                maxweight,
+                comp,
+                length_to_byte(minlength),
+                length_to_byte(maxlength),
+            ),
+            2,
+        )
+        blocklength = len(infobytes) + len(databytes)
+        if start + blocklimit >= count:
+            blocklength = -blocklength
+        out.append(pack_int(blocklength))
+        out.append(infobytes)
+        out.append(databytes)
+    return b"".join(out)
