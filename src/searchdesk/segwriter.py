@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby, pairwise
 from operator import itemgetter
@@ -86,7 +87,7 @@ class _TermPool(PostingPool):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.terms: dict[str, dict[bytes, list[Entry]]] = {}
+        self.terms: dict[str, defaultdict[bytes, list[Entry]]] = {}
         """field → term → its (docnum, weight, value), in the order they came."""
         self.unsorted: set[tuple[str, bytes]] = set()
 
@@ -98,15 +99,12 @@ class _TermPool(PostingPool):
             self.save()
         fterms = self.terms.get(fieldname)
         if fterms is None:
-            fterms = self.terms[fieldname] = {}
+            fterms = self.terms[fieldname] = defaultdict(list)
         entry = (docnum, weight, value)
-        postings = fterms.get(btext)
-        if postings is None:
-            fterms[btext] = [entry]
-        else:
-            if postings[-1] >= entry:
-                self.unsorted.add((fieldname, btext))
-            postings.append(entry)
+        postings = fterms[btext]
+        if postings and postings[-1] >= entry:
+            self.unsorted.add((fieldname, btext))
+        postings.append(entry)
 
     def by_term(self) -> Iterator[tuple[str, bytes, list[Entry]]]:
         """(field, term, postings) in sorted order; the pool is left empty."""
@@ -214,33 +212,26 @@ class FastSegmentWriter(SegmentWriter):
                     fieldboost = (
                         self._field_boost(fields, fieldname, docboost) if special else docboost
                     )
-                    # _TermPool.add: the estimated size of the tuple
-                    # (PostingPool's), then the term's list. This document's
-                    # number is above every number in the pool: in order.
-                    base = plan.base
-                    size = pool.currentsize
+                    # _TermPool.add, per document: the pool's estimated size
+                    # of each posting (PostingPool's), then the term's list.
+                    # This document's number is above every number in the
+                    # pool: in order. Runs spill between documents (where a
+                    # run ends changes no byte of the segment).
                     fterms = pool.terms.get(fieldname)
                     if fterms is None:
-                        fterms = pool.terms[fieldname] = {}
-                    added = False
+                        fterms = pool.terms[fieldname] = defaultdict(list)
+                    size = 0
+                    count = 0
                     for tbytes, freq, weight, vbytes in field.index(value):
                         length += freq
-                        size += base + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
-                        if size > limit:
-                            pool.currentsize = size
-                            pool.save()
-                            size = 0
-                            fterms = pool.terms[fieldname] = {}
-                        entry = (docnum, weight * fieldboost, vbytes)
-                        postings = fterms.get(tbytes)
-                        if postings is None:
-                            fterms[tbytes] = [entry]
-                        else:
-                            postings.append(entry)
-                        added = True
-                    pool.currentsize = size
-                    if added:
+                        size += 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
+                        fterms[tbytes].append((docnum, weight * fieldboost, vbytes))
+                        count += 1
+                    if count:
                         pool.fieldnames.add(fieldname)
+                        pool.currentsize += count * plan.base + size
+                        if pool.currentsize > limit:
+                            pool.save()
                     if not plan.scorable:
                         length = 0
 
