@@ -447,10 +447,26 @@ class _MappedStorage(FileStorage):
         super().__init__(path)
         self._expected = expected
 
+    #: Whether a compound file the marker does not list is refused (a
+    #: reader's) or read as Whoosh reads it (a writer's: the segments it
+    #: writes; those of the commit it started from are mapped).
+    only_listed = True
+
     def open_file(self, name: str, **kwargs: Any) -> Any:
         if kwargs or not name.endswith(_COMPOUND_EXT):
             return super().open_file(name, **kwargs)
-        return _map_file(self._fpath(name), name, self._expected.get(name))
+        expected = self._expected.get(name)
+        if expected is None and not self.only_listed:
+            return super().open_file(name)
+        return _map_file(self._fpath(name), name, expected)
+
+
+class _WriterStorage(_MappedStorage):
+    """A writer's storage: the live commit's segments mapped as a reader maps
+    them (reading them whole cost the writer their size in memory: 1.5 GB
+    at a million paragraphs), any other file opened as Whoosh opens it."""
+
+    only_listed = False
 
 
 #: Whoosh's compound segment file: one per segment, holding all its parts.
@@ -463,8 +479,10 @@ class SafeIndex(FileIndex):
     Whoosh opens the newest TOC it finds; searchdesk opens the one the
     marker names, so a commit is live only once the marker says so. With
     ``toc=None`` (the writer, under the lock) the newest TOC is used.
-    ``files`` (a reader's, from the verified marker) maps segment files
-    instead of reading them (:class:`_MappedStorage`).
+    ``files`` (from the verified marker) maps segment files instead of
+    reading them: a reader's only those (:class:`_MappedStorage`), a
+    writer's (``toc=None``) those of the commit it started from
+    (:class:`_WriterStorage`).
     """
 
     def __init__(
@@ -479,7 +497,8 @@ class SafeIndex(FileIndex):
             self.storage = FileStorage(str(index_dir))
         else:
             expected = {name: (size, mtime, ino) for name, size, mtime, ino in files}
-            self.storage = _MappedStorage(str(index_dir), expected)
+            mapped = _MappedStorage if toc is not None else _WriterStorage
+            self.storage = mapped(str(index_dir), expected)
         self._schema = make_schema()
         self.indexname = generation
         self.toc = toc
@@ -643,8 +662,9 @@ class Update:
         if toc < 0:
             raise IndexDamaged(f"no commit was written in {display_path(str(self.index_dir))}")
         key = f"{self.generation}-{toc}"
+        entries = _entries(self.index_dir, self.generation, toc)
         if changed or self.fresh or not (self.index_dir / f"{docmap.PREFIX}{key}.bin").exists():
-            pinned = SafeIndex(self.index_dir, self.generation, toc)
+            pinned = SafeIndex(self.index_dir, self.generation, toc, entries)
             with pinned.reader() as reader:
                 docmap.save(self.index_dir, docmap.build(key, reader))
         marker = Marker(
@@ -654,7 +674,7 @@ class Update:
             time.time(),
             READY,
             toc,
-            _entries(self.index_dir, self.generation, toc),
+            entries,
             tuple(sorted(self.roots.items())),
         )
         write_marker(self.index_dir, marker)
@@ -699,7 +719,7 @@ def begin_update(
         update: Update | None = None
         try:
             if live is not None and not rebuild:
-                ix = SafeIndex(index_dir, live.generation, None)
+                ix = SafeIndex(index_dir, live.generation, None, live.files)
                 update = Update(index_dir, ix, live, live.generation, live.created)
             else:
                 number = 1 + (previous.number if previous is not None else 0)
