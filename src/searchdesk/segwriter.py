@@ -7,7 +7,8 @@ type-checks and buffers each posting before a block of 128 is pickled and
 compressed. Here:
 
 * the pool keeps postings by term (:class:`_TermPool`), so only terms are
-  sorted, and its ``add`` is inlined into ``add_document``;
+  sorted, its ``add`` is inlined into ``add_document``, and a full pool
+  spills and merges a term at a time, not a posting at a time;
 * each field's length column is read once (:class:`_Lengths`);
 * a term's postings are cut into blocks of 128 as lists, and each term's
   bytes (Whoosh's block header, stats and pickled, compressed data) are
@@ -15,16 +16,21 @@ compressed. Here:
 
 The equivalence is tested in ``tests/unit/test_writer_equivalence.py``: both
 writers index the same documents, and every file of the two segments is
-compared byte for byte.
+compared byte for byte. When the pool spills runs to disk, the segment's
+content is the same (terms, postings, lengths, stored fields) but not every
+byte: a block's pickle refers back to a value object it already wrote, and
+values read back from a run are new objects (Whoosh's writer, too, writes
+other bytes once it spills).
 """
 
 from __future__ import annotations
 
+import heapq
 import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import groupby, pairwise
+from itertools import chain, groupby, pairwise
 from operator import itemgetter
 from pickle import dumps
 from typing import Any
@@ -47,6 +53,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 Posting = tuple[str, bytes, int, float, Any]
 #: A posting under its field and term: (docnum, weight, value).
 Entry = tuple[int, float, Any]
+#: A term's postings: (field, term, [(docnum, weight, value), ...]).
+TermPostings = tuple[str, bytes, list[Entry]]
 
 
 class _Lengths:
@@ -75,15 +83,21 @@ class _TermPool(PostingPool):
     """Whoosh's ``PostingPool`` holding its postings by field and term, not in one list.
 
     Whoosh sorts every posting tuple (field, term, docnum, weight, value) of
-    a segment (a tenth of an in-process index). A writer's document numbers
-    only grow, so each term's postings arrive in order: here each term keeps
-    a list of (docnum, weight, value), and only fields and terms are sorted.
-    A term whose postings came out of order (postings merged from older
-    segments) has its list sorted, so the order is exactly ``sorted()``'s.
-    Runs spilled to disk, and their merge, are Whoosh's.
+    a segment (a tenth of an in-process index), and when the pool is full it
+    spills a sorted run of them to disk, one pickle per posting, to merge
+    the runs posting by posting at the end (which doubled the CPU time of a
+    segment that spills). Here each term keeps a list of (docnum, weight,
+    value) and only fields and terms are sorted; a run holds one pickle per
+    term, and the runs are merged term by term: a term's lists are joined
+    in the order the runs were written. Documents come in order, so the
+    result is in order (checked: a list joined out of order is sorted, as is
+    a term whose postings came out of order), exactly ``sorted()``'s.
     """
 
     runs: list[str]
+
+    #: Runs merged at once at the end (open files); more are merged in groups first.
+    MERGE_AT_ONCE = 64
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,8 +120,8 @@ class _TermPool(PostingPool):
             self.unsorted.add((fieldname, btext))
         postings.append(entry)
 
-    def by_term(self) -> Iterator[tuple[str, bytes, list[Entry]]]:
-        """(field, term, postings) in sorted order; the pool is left empty."""
+    def _in_memory(self) -> Iterator[TermPostings]:
+        """The pooled terms in sorted order; the pool is left empty."""
         terms, unsorted = self.terms, self.unsorted
         self.terms, self.unsorted = {}, set()
         for fieldname in sorted(terms):
@@ -118,28 +132,48 @@ class _TermPool(PostingPool):
                     postings.sort()
                 yield fieldname, btext, postings
 
-    def _sorted(self) -> Iterator[Posting]:
-        for fieldname, btext, postings in self.by_term():
-            for docnum, weight, value in postings:
-                yield fieldname, btext, docnum, weight, value
+    def by_term(self) -> Iterator[TermPostings]:
+        """Every term with its postings, in sorted order, from memory and runs."""
+        if not self.runs:
+            yield from self._in_memory()
+            return
+        self.save()
+        runs, self.runs = self.runs, []
+        while len(runs) > self.MERGE_AT_ONCE:
+            path, f = self._new_run()
+            self._write_run(f, self._merge(runs[: self.MERGE_AT_ONCE]))
+            runs[: self.MERGE_AT_ONCE] = [path]
+        yield from self._merge(runs)
+
+    def _merge(self, runs: list[str]) -> Iterator[TermPostings]:
+        """The runs' terms in sorted order, each term's lists joined in run order."""
+        # heapq.merge is stable: a term's lists come in the order of the runs.
+        merged = heapq.merge(*[self._read_run(path) for path in runs], key=_term_key)
+        for (fieldname, btext), group in groupby(merged, _term_key):
+            parts = [item[2] for item in group]
+            if len(parts) == 1:
+                yield fieldname, btext, parts[0]
+                continue
+            postings = list(chain.from_iterable(parts))
+            if any(a[-1] >= b[0] for a, b in pairwise(parts)):
+                postings.sort()
+            yield fieldname, btext, postings
 
     def save(self) -> None:
         if self.terms:
             path, f = self._new_run()
-            self._write_run(f, self._sorted())
+            self._write_run(f, self._in_memory())
             self._add_run(path)
         self.currentsize = 0
 
-    def items(self, maxfiles: int = 128) -> Any:
-        runs = self.runs
-        if not runs:
-            return self._sorted()
-        self.save()
-        if maxfiles < len(runs):
-            self.reduce_to(maxfiles, maxfiles)
-        runs = self.runs
-        self.runs = []
-        return self._merge_runs(runs)
+    def items(self, maxfiles: int = 128) -> Iterator[Posting]:
+        """Whoosh's interface: every posting tuple, in sorted order."""
+        for fieldname, btext, postings in self.by_term():
+            for docnum, weight, value in postings:
+                yield fieldname, btext, docnum, weight, value
+
+
+_term_key = itemgetter(0, 1)
 
 
 class _Field:
@@ -289,9 +323,9 @@ class FastSegmentWriter(SegmentWriter):
             pdr.close()
 
 
-def term_postings(pool: PostingPool) -> Iterator[tuple[str, bytes, list[Entry]]]:
+def term_postings(pool: PostingPool) -> Iterator[TermPostings]:
     """The pool's postings as (field, term, postings), in Whoosh's sorted order."""
-    if isinstance(pool, _TermPool) and not pool.runs:
+    if isinstance(pool, _TermPool):
         yield from pool.by_term()
         return
     for (fieldname, btext), group in groupby(pool.iter_postings(), itemgetter(0, 1)):
@@ -302,7 +336,7 @@ def write_postings(
     fieldwriter: W3FieldWriter,
     schema: Any,
     lengths: _Lengths,
-    terms: Iterable[tuple[str, bytes, list[Entry]]],
+    terms: Iterable[TermPostings],
 ) -> None:
     """``FieldWriter.add_postings`` a term at a time, with the same bytes.
 
