@@ -502,14 +502,18 @@ class SearchdeskApp(App[int]):
     def on_search_completed(self, message: SearchCompleted) -> None:
         if message.serial != self._serial:
             return  # a newer search is under way: never show a stale result
-        wait = 0.0 if message.show_at is None else message.show_at - get_time()
-        if wait > 0.001:
+        show_at = message.show_at
+        if show_at is not None and show_at - get_time() > 0.001:
             # Early (typing may go on): its entries are drawn now, while the UI
             # is idle, and shown when the debounce ends, unless a key comes first.
             self.results_list.prepare(message.result.hits)
-            self._reveal = self.set_timer(wait, lambda: self._show_search(message))
-        else:
-            self._show_search(message)
+            # The wait is measured after drawing (tens of ms), not before: the
+            # timer counts from now, and would otherwise fire that much late.
+            wait = show_at - get_time()
+            if wait > 0.001:
+                self._reveal = self.set_timer(wait, lambda: self._show_search(message))
+                return
+        self._show_search(message)
 
     def _show_search(self, message: SearchCompleted) -> None:
         self._reveal = None

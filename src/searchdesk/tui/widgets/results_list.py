@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from typing import cast
 
+from rich.segment import Segment
 from textual.binding import Binding
 from textual.content import Content
 from textual.css.styles import RulesMap
+from textual.geometry import Region, Spacing
 from textual.message import Message
-from textual.widgets import OptionList
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding, Visual
 from textual.widgets.option_list import Option
 
 from ...models import Hit
 from ...paths import display_path
 from ...sanitize import sanitize_line
 from ..display import hit_prompt
+from .lists import QuietOptionList
 
 #: Entries kept drawn (a ``Content`` keeps its height once measured) up to this many.
 PROMPT_CACHE = 1000
+#: Entries kept painted (their lines at the list's width, in one style) up to this many.
+LINES_CACHE = 400
 
 
-class ResultsList(OptionList):
+class ResultsList(QuietOptionList):
     """Ranked hits. Entries are data, not widgets, so long lists stay fast."""
 
     BINDINGS = [
@@ -51,6 +58,12 @@ class ResultsList(OptionList):
         self._prompts_drawn: dict[tuple[object, ...], Content] = {}
         """The entry of a hit, by what it shows: a query a letter longer finds
         mostly the same hits, whose entries are then neither drawn nor wrapped again."""
+        self._lines_painted: dict[tuple[object, ...], tuple[Content, list[Strip]]] = {}
+        """The lines of an entry as OptionList paints them, by (entry, place, style,
+        width…): painted ahead by :meth:`prepare`, kept across :meth:`show_hits`
+        (OptionList forgets its own at every change of the entries)."""
+        self._pass: tuple[Spacing, int, Style] | None = None
+        """What every entry's lines depend on besides itself, during one paint."""
 
     def show_hits(
         self,
@@ -87,14 +100,77 @@ class ResultsList(OptionList):
             self.highlighted = position
 
     def prepare(self, hits: tuple[Hit, ...]) -> None:
-        """Draw and measure the entries of ``hits`` ahead of :meth:`show_hits`."""
-        width = self.scrollable_content_region.width
-        if self.grouped or width <= 0:
+        """Draw and measure the entries of ``hits`` ahead of :meth:`show_hits`, and
+        paint the lines of those that will be on screen (the first highlighted, as
+        :meth:`show_hits` leaves a new result), so that showing them is mostly
+        copying lines already made."""
+        region = self.scrollable_content_region
+        if self.grouped or region.width <= 0:
             return
+        width = region.width - self._get_left_gutter_width()
         width -= self.get_component_styles("option-list--option").padding.width
         rules = cast(RulesMap, self.styles)  # as OptionList measures its entries
-        for hit in hits:
-            self._prompt(hit).get_height(rules, width)
+        heights = [self._prompt(hit).get_height(rules, width) for hit in hits]
+        if self.text_selection is not None:
+            return
+        plain = self.get_visual_style("option-list--option")
+        current = self.get_visual_style("option-list--option", "option-list--option-highlighted")
+        last = len(hits) - 1
+        line = 0
+        for index, (hit, height) in enumerate(zip(hits, heights, strict=True)):
+            if line >= region.height:
+                break  # below the fold: painted when scrolled to, as OptionList does
+            self._painted(self._prompt(hit), index, index < last, current if index == 0 else plain)
+            line += height + (index < last)
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """OptionList's lines of an entry, from :attr:`_lines_painted` when painted
+        before (an entry a query a letter shorter showed, or :meth:`prepare`)."""
+        prompt = option.prompt
+        if not isinstance(prompt, Content) or self.text_selection is not None:
+            return super()._get_option_render(option, style)
+        return self._painted(prompt, self._option_to_index[option], option._divider, style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Paint the lines in ``crop``; what every entry's lines share is found once."""
+        self._pass = self._paint_setting()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
+    def _paint_setting(self) -> tuple[Spacing, int, Style]:
+        """An entry's padding, width and separator style."""
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        return padding, width, self.get_visual_style("option-list--separator")
+
+    def _painted(self, prompt: Content, index: int, divider: bool, style: Style) -> list[Strip]:
+        """The lines of entry ``index`` showing ``prompt``, painted as
+        ``OptionList._get_option_render`` paints them (``tests/tui/test_painting.py``
+        compares the two)."""
+        padding, width, rule = self._pass or self._paint_setting()
+        separator = rule if divider else None
+        key = (id(prompt), index, divider, style, separator, padding, width)
+        found = self._lines_painted.get(key)
+        if found is not None and found[0] is prompt:
+            return found[1]
+        visual: Visual = Padding(prompt, padding) if padding else prompt
+        meta = {"option": index}
+        strips = [
+            strip.extend_cell_length(width, style.rich_style).apply_meta(meta)
+            for strip in visual.to_strips(self, visual, width, None, style)
+        ]
+        if separator is not None:
+            strips.append(Strip([Segment("─" * width, separator.rich_style)], width))
+        if len(self._lines_painted) >= LINES_CACHE:
+            self._lines_painted.clear()
+        self._lines_painted[key] = (prompt, strips)  # the prompt kept: its id stays its own
+        return strips
+
+    def notify_style_update(self) -> None:
+        self._lines_painted.clear()  # a new theme or CSS: colours may differ
+        super().notify_style_update()
 
     def _prompt(self, hit: Hit) -> Content:
         """A hit's entry, drawn once for what it shows."""

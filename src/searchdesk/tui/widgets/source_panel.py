@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from ...models import SourceInfo
 from ...paths import display_path
 from ...sanitize import sanitize_line
+from .lists import QuietOptionList
 
 ON_MARK = "●"
 OFF_MARK = "○"
@@ -55,7 +56,7 @@ class SourceFilter(Input):
         self.app.query_one(SourcePanel).focus()
 
 
-class SourcePanel(OptionList):
+class SourcePanel(QuietOptionList):
     """Sources with their hit counts; space or enter toggles a filter.
 
     Each row is two lines: the mark, the count and the title; then the file
