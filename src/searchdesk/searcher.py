@@ -19,6 +19,7 @@ polled too. A query that outgrows its budget gets a one-line
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import pickle
 import re
@@ -273,6 +274,15 @@ class SearchIndex:
     def marker(self) -> store.Marker:
         """The marker of the generation answering now."""
         return self._current.marker
+
+    def warm(self) -> None:
+        """Import the array path now (numpy: ~0.1 s), in a process that stays
+        (the app, from its loading thread), rather than in the first search
+        whose posting lists are long enough to need it."""
+        if self.ranker == "whoosh" or self.one_shot:
+            return
+        with contextlib.suppress(ImportError):  # no numpy: Whoosh's matchers answer
+            from . import ranking  # noqa: F401
 
     def close(self) -> None:
         with self._lock:

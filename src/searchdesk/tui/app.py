@@ -328,6 +328,8 @@ class SearchdeskApp(App[int]):
                 opened.close()
             return
         self.post_message(IndexLoaded(index, marker, infos))
+        if opened is not None:
+            opened.warm()  # while the first keys are typed, not in their search
 
     def on_index_loaded(self, message: IndexLoaded) -> None:
         self._loading = self._stale = False
