@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -16,8 +17,17 @@ SEEDS = ROOT / "seeds"
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 
 # searchdesk signs indexes with a per-user key under $XDG_DATA_HOME: give the
-# test session (and the subprocesses it starts) a key of its own.
-os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="searchdesk-test-data-")
+# test session (and the subprocesses it starts) a key of its own. Under
+# pytest-xdist each worker process imports this file, so each has its own.
+_DATA_HOME = tempfile.mkdtemp(prefix="searchdesk-test-data-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
+_OWNER = os.getpid()
+
+
+@atexit.register
+def _remove_data_home() -> None:
+    if os.getpid() == _OWNER:  # not in a forked child that exits normally
+        shutil.rmtree(_DATA_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
