@@ -432,9 +432,7 @@ class SearchdeskApp(App[int]):
             # search would compete with its echo for the GIL), shown when the
             # debounce ends, from the keystroke (the message's time): typing
             # looks the same, and the results come without the search's time.
-            self.call_after_refresh(
-                self._search_ahead, self._serial, event.time + DEBOUNCE_SECONDS
-            )
+            self.call_after_refresh(self._search_ahead, self._serial, event.time + DEBOUNCE_SECONDS)
         else:  # the index summary, or nothing to search yet
             self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
 
