@@ -693,22 +693,15 @@ class SearchIndex:
         """
         if restrict is not None:
             matched = [(docnum, score) for docnum, score in matched if docnum in restrict]
-        src_ids, digests = dm.source_ids, dm.digests
-        ids = dm.source_index
+        facets, total = _facets((docnum for docnum, _score in matched), sources, dm)
+        src_ids, ids = dm.source_ids, dm.source_index
         wanted_ids = {ids[n] for n in sources if n in ids}
-        per_source: dict[int, set[int]] = defaultdict(set)
-        kept: list[tuple[int, float]] = []  # what the arrays rank: the wanted sources' paragraphs
-        for m in matched:
-            sid = src_ids[m[0]]
-            if sid != NO_SOURCE:
-                per_source[sid].add(digests[m[0]])
-                if not sources or sid in wanted_ids:
-                    kept.append(m)
-        facets = dict(sorted((dm.sources[sid], len(d)) for sid, d in per_source.items()))
-        wanted = [per_source.get(ids[name], set()) for name in sources if name in ids]
-        if not sources:
-            wanted = list(per_source.values())
-        total = len(set().union(*wanted)) if wanted else 0
+        # What the arrays rank: the wanted sources' paragraphs.
+        kept = [
+            m
+            for m in matched
+            if src_ids[m[0]] != NO_SOURCE and (not sources or src_ids[m[0]] in wanted_ids)
+        ]
 
         def best() -> list[tuple[int, float]]:
             # Score descending, then document number: ``kept`` ascends by
@@ -785,7 +778,6 @@ class SearchIndex:
         # Facets and total: distinct paragraphs per source. Queries with
         # costly matchers (phrases, prefixes) are scored once, for every
         # match; plain terms are cheaper as an unscored pass plus a top-N.
-        src_ids, digests = dm.source_ids, dm.digests
         bounded = _Budgeted(q, budget)
         scored: list[tuple[int, float]] | None = None
         if _costly(q):
@@ -797,18 +789,8 @@ class SearchIndex:
             matches = restrict
         else:
             matches = s.docs_for_query(bounded)
-        per_source: dict[int, set[int]] = defaultdict(set)
-        for docnum in matches:
-            sid = src_ids[docnum]
-            if sid != NO_SOURCE:
-                per_source[sid].add(digests[docnum])
-        facets = {dm.sources[sid]: len(d) for sid, d in per_source.items()}
-        facets = dict(sorted(facets.items()))
+        facets, total = _facets(matches, sources, dm)
         ids = dm.source_index
-        wanted = [per_source.get(ids[name], set()) for name in sources if name in ids]
-        if not sources:
-            wanted = list(per_source.values())
-        total = len(set().union(*wanted)) if wanted else 0
 
         def best() -> list[tuple[int, float]]:
             if scored is not None:
@@ -1275,6 +1257,26 @@ def _costly(q: wq.Query) -> bool:
     if isinstance(q, (wq.Phrase, wq.MultiTerm)):
         return True
     return any(_costly(child) for child in q.children())
+
+
+def _facets(
+    matches: Iterable[int], sources: tuple[str, ...], dm: DocMap
+) -> tuple[dict[str, int], int]:
+    """Distinct paragraphs (digests) per source of ``matches``, and in all of
+    ``sources`` (every source when none is given): the facets and the total."""
+    src_ids, digests = dm.source_ids, dm.digests
+    per_source: dict[int, set[int]] = defaultdict(set)
+    for docnum in matches:
+        sid = src_ids[docnum]
+        if sid != NO_SOURCE:
+            per_source[sid].add(digests[docnum])
+    facets = dict(sorted((dm.sources[sid], len(d)) for sid, d in per_source.items()))
+    ids = dm.source_index
+    if sources:
+        wanted = [per_source.get(ids[name], set()) for name in sources if name in ids]
+    else:
+        wanted = list(per_source.values())
+    return facets, len(set().union(*wanted)) if wanted else 0
 
 
 def _distinct(
