@@ -177,6 +177,17 @@ class WordQuery(wq.AndMaybe):
         return WordQuery(fn(self.a), fn(self.b), self.plan)
 
 
+def term_bytes(schema: Any, field: str, text: Any) -> bytes | None:
+    """A query term as the index holds it; None for a field or value the
+    schema cannot hold (the term matches nothing)."""
+    if field not in schema:
+        return None
+    try:
+        return bytes(schema[field].to_bytes(text))
+    except ValueError:
+        return None
+
+
 class WordPhrase(wq.Phrase):
     """A word the analyzer split (``cessez-le-feu``): a phrase of stems; keeps its words."""
 

@@ -45,7 +45,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .docmap import NO_SOURCE
-from .query import ExactBonus, WordQuery
+from .query import ExactBonus, WordQuery, term_bytes
 
 __all__ = ["ArrayRanker", "Matches", "Ranked", "Unsupported", "count_matches", "facets_and_page"]
 
@@ -293,20 +293,10 @@ class _Context:
             scores = scores * q.boost
         return ids, scores
 
-    def _btext(self, field: str, text: Any) -> bytes | None:
-        schema = self.top.schema
-        if field not in schema:
-            return None
-        try:
-            btext = schema[field].to_bytes(text)
-        except ValueError:
-            return None
-        return bytes(btext)
-
     def _word(
         self, field: str, text: Any, mode: _Mode, values: bool = False
     ) -> tuple[IntArray, FloatArray]:
-        btext = self._btext(field, text)
+        btext = term_bytes(self.top.schema, field, text)
         if btext is None:
             return _EMPTY_IDS, _EMPTY_SCORES
         p = self.ranker.postings(self.seg, field, btext, values)
@@ -389,7 +379,7 @@ class _Context:
             raise Unsupported("phrase on a field without positions")
         btexts: list[bytes] = []
         for word in q.words:
-            btext = self._btext(field, word)
+            btext = term_bytes(self.top.schema, field, word)
             if btext is None:
                 return _EMPTY_IDS, _EMPTY_SCORES
             btexts.append(btext)

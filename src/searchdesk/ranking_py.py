@@ -31,7 +31,7 @@ from whoosh.query.wrappers import WrappingQuery
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-from .query import ExactBonus, WordQuery
+from .query import ExactBonus, WordQuery, term_bytes
 
 __all__ = ["Unsupported", "evaluate"]
 
@@ -116,18 +116,8 @@ class _Context:
 
     # -- leaves --------------------------------------------------------------
 
-    def _btext(self, field: str, text: Any) -> bytes | None:
-        schema = self.top.schema
-        if field not in schema:
-            return None
-        try:
-            btext = schema[field].to_bytes(text)
-        except ValueError:
-            return None
-        return bytes(btext)
-
     def _word(self, field: str, text: Any, bonus: float | None) -> Scores:
-        btext = self._btext(field, text)
+        btext = term_bytes(self.top.schema, field, text)
         if btext is None or (field, btext) not in self.reader:
             self.check()
             return {}
@@ -223,7 +213,7 @@ class _Context:
             raise Unsupported("phrase with slop")
         btexts: list[bytes] = []
         for word in q.words:
-            btext = self._btext(field, word)
+            btext = term_bytes(self.top.schema, field, word)
             if btext is None:
                 return {}
             btexts.append(btext)
