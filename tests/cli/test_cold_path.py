@@ -32,20 +32,30 @@ def test_parser_translates_argparse_strings_once_and_restores_gettext() -> None:
     assert "COMMAND" in help_text and "query" in help_text
 
 
-def test_query_loads_no_writer_module(seeds_index: Path) -> None:
-    """The write lock's multiprocessing hook (and subprocess, socket with it) is the
-    writer's: a query does not import it."""
+def _modules_after_query(
+    index: Path, setup: str = "", query: str = "paix", as_json: bool = True
+) -> set[str]:
+    """The modules a `searchdesk query` process has loaded when it is done."""
+    args = [str(index), query] + (["--json"] if as_json else [])
     code = (
         "import contextlib, io, sys\n"
+        f"{setup}"
         "from searchdesk.cli import main\n"
+        f"index, query, *rest = {args!r}\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    assert main(['--index', {str(seeds_index)!r}, 'query', 'paix']) == 0\n"
+        "    assert main(['--index', index, 'query', query, *rest]) == 0\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
-    loaded = {name.split(".")[0] for name in out.split()}
+    return set(out.split())
+
+
+def test_query_loads_no_writer_module(seeds_index: Path) -> None:
+    """The write lock's multiprocessing hook (and subprocess, socket with it) is the
+    writer's: a query does not import it."""
+    loaded = {name.split(".")[0] for name in _modules_after_query(seeds_index, as_json=False)}
     assert {"whoosh", "searchdesk"} <= loaded
     assert not loaded & {"multiprocessing", "subprocess", "socket", "shlex", "textual", "rich"}
 
@@ -82,21 +92,6 @@ def test_query_maps_segments_and_answers_as_before(
     assert json.loads(mapped[0])["total"] > 0
     done = run("--index", str(seeds_index), "query", queries[0], "--json", "--limit", "50")
     assert done.returncode == 0 and done.stdout.strip() == mapped[0]
-
-
-def _modules_after_query(index: Path, setup: str = "", query: str = "paix") -> set[str]:
-    code = (
-        "import contextlib, io, sys\n"
-        f"{setup}"
-        "from searchdesk.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    assert main(['--index', {str(index)!r}, 'query', {query!r}, '--json']) == 0\n"
-        "print(' '.join(sorted(sys.modules)))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    return set(out.split())
 
 
 def test_a_one_shot_query_answers_long_lists_without_numpy(seeds_index: Path) -> None:

@@ -176,9 +176,13 @@ def test_auto_waits_for_long_postings(index: Path, monkeypatch: pytest.MonkeyPat
         assert ix._arrays is not None
 
 
-def test_the_array_path_checks_its_budget(index: Path) -> None:
-    """The budget's check (time, cancel) is called while posting lists are read."""
-    from searchdesk import ranking
+@pytest.mark.parametrize("path", ["arrays", "plain Python"])
+def test_the_fast_paths_check_their_budget(index: Path, path: str) -> None:
+    """The budget's check (time, cancel) is called while posting lists are read,
+    by the arrays and by their plain-Python twin (:mod:`searchdesk.ranking_py`)."""
+    from searchdesk import ranking, ranking_py
+
+    evaluate = ranking.ArrayRanker().evaluate if path == "arrays" else ranking_py.evaluate
 
     class Stop(Exception):
         pass
@@ -191,7 +195,7 @@ def test_the_array_path_checks_its_budget(index: Path) -> None:
             "fichier OR négociations", False, s.reader(), searcher_mod._Budget(5), marker
         )
         with pytest.raises(Stop):
-            ranking.ArrayRanker().evaluate(q, s, s.weighting, check)
+            evaluate(q, s, s.weighting, check)
 
 
 def test_unknown_ranker_is_refused(index: Path) -> None:

@@ -141,18 +141,3 @@ def test_unsupported_queries_fall_back(index: Path, forced: list[str]) -> None:
         for q in ["fich*", "Russie NOT Trump", "Zelenski~", '"accord paix"~3']:
             assert key(p.search(q)) == key(a.search(q)), q
     assert not forced
-
-
-def test_the_plain_path_checks_its_budget(index: Path) -> None:
-    class Stop(Exception):
-        pass
-
-    def check() -> None:
-        raise Stop
-
-    with SearchIndex(index) as ix, ix._pooled_searcher() as (s, marker):
-        q = ix._compile(
-            "fichier OR négociations", False, s.reader(), searcher_mod._Budget(5), marker
-        )
-        with pytest.raises(Stop):
-            ranking_py.evaluate(q, s, s.weighting, check)
