@@ -312,24 +312,16 @@ class FastSegmentWriter(SegmentWriter):
             lengths = _Lengths(pdr)
         if (
             isinstance(lengths, _Lengths)
+            and isinstance(self.pool, _TermPool)
             and type(self.fieldwriter) is W3FieldWriter
             and self.codec._inlinelimit <= 1  # never inlines postings in the term table
         ):
-            write_postings(self.fieldwriter, self.schema, lengths, term_postings(self.pool))
+            write_postings(self.fieldwriter, self.schema, lengths, self.pool.by_term())
         else:
             self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         self.fieldwriter.close()
         if pdr:
             pdr.close()
-
-
-def term_postings(pool: PostingPool) -> Iterator[TermPostings]:
-    """The pool's postings as (field, term, postings), in Whoosh's sorted order."""
-    if isinstance(pool, _TermPool):
-        yield from pool.by_term()
-        return
-    for (fieldname, btext), group in groupby(pool.iter_postings(), itemgetter(0, 1)):
-        yield fieldname, btext, [(p[2], p[3], p[4]) for p in group]
 
 
 def write_postings(
